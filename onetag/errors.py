@@ -1,0 +1,22 @@
+"""Errors a user can cause: each carries the one line the CLI prints and its exit code."""
+
+from __future__ import annotations
+
+
+class OnetagError(Exception):
+    """A user-facing error: ``str(err)`` is one line saying what is wrong and what to do."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class ConfigError(OnetagError):
+    """Bad configuration file or value (exit 2)."""
+
+
+class UsageError(OnetagError):
+    """Bad command-line input (exit 2)."""
