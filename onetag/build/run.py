@@ -33,12 +33,19 @@ ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"multiple platforms feature is currently not supported for docker driver|"
+            r"multi-platform build is not supported for the docker driver|"
             r"builder .* does not support platform|no match for platform in builder|failed to find .*platform",
             "the builder cannot build these platforms: `docker buildx create --use --driver docker-container` "
             "(or enable the containerd image store), then check `onetag doctor`",
         ),
         (
-            r"unauthorized|authentication required|denied: requested access|insufficient_scope|401 Unauthorized",
+            r"no match for platform in manifest|no image found in (image index|manifest list) for architecture",
+            "a base image (FROM) has no variant for one of the platforms: use a multi-platform base "
+            "(check it with `onetag verify BASE --platform ...`) or drop that platform",
+        ),
+        (
+            r"unauthorized|authentication required|requested access to the resource is denied|"
+            r"push access denied|insufficient_scope",
             "the registry refused the push: log in first (`docker login HOST`, or `buildah login HOST`) "
             "with an account that may push to this repository",
         ),
