@@ -13,3 +13,4 @@ FIXTURES = ROOT / "fixtures"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+from tests.registry_fixtures import *  # noqa: F401,F403
