@@ -56,6 +56,13 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
 
+    def invoke(self, ctx: click.Context):
+        # Commands return their exit code; make it the process's (and CliRunner's) exit code.
+        rv = super().invoke(ctx)
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+            ctx.exit(rv)
+        return rv
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _HELP.get(name, "")) for name in self.list_commands(ctx)]
         if rows:

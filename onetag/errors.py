@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import click
 
-class OnetagError(Exception):
+
+class OnetagError(click.ClickException):
     """A user-facing error: ``str(err)`` is one line saying what is wrong and what to do."""
 
     exit_code = 2
@@ -12,6 +14,9 @@ class OnetagError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"onetag: error: {self.format_message()}", err=True, file=file)
 
 
 class ConfigError(OnetagError):
