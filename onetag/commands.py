@@ -97,7 +97,7 @@ def _echo_notices(run) -> None:
 
 @click.command()
 @_common
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "sarif"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "sarif", "gitlab"]), default="text", show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
 def lint(paths, select, ignore_codes, images, verify, config_path, fmt, fail_on):
     """Report architecture-specific image references and multi-arch problems.

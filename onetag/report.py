@@ -91,6 +91,7 @@ FORMATS: dict[str, Callable[[list[Finding], dict[str, str]], str]] = {
     "github": _github,
     "json": _json,
     "sarif": _sarif,
+    "gitlab": lambda findings, texts: __import__("onetag.gitlab_report", fromlist=["_"]).render_gitlab(findings, texts),
 }
 
 
