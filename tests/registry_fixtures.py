@@ -99,7 +99,13 @@ class Registry:
             auth = _TokenPushAuth(self.token_server)
         elif self.username:
             auth = httpx.BasicAuth(self.username, self.password or "")
-        return httpx.Client(base_url=self.url, auth=auth, verify=self.ca_file or True, timeout=30)
+        return httpx.Client(base_url=self.url, auth=auth, verify=_verify(self.ca_file), timeout=30)
+
+
+def _verify(ca_file: str | None) -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_file) if ca_file else True
 
 
 def _write_config(root: Path, port: int, extra: str = "") -> Path:
@@ -130,7 +136,7 @@ def start_registry(root: Path, extra_config: str = "", *, scheme: str = "http", 
     proc = subprocess.Popen([REGISTRY_BIN, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     reg = Registry(host=f"127.0.0.1:{port}", scheme=scheme, root=root, ca_file=ca_file, process=proc)
     deadline = time.monotonic() + 15
-    with httpx.Client(verify=ca_file or True, timeout=2) as client:
+    with httpx.Client(verify=_verify(ca_file), timeout=2) as client:
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"docker-registry exited: {(root / 'registry.log').read_text()[-2000:]}")
@@ -414,6 +420,7 @@ class FaultProxy:
         resp = self.upstream.request(method, handler.path, headers=headers, content=body)
         out = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "connection", "transfer-encoding", "content-type", "date")}
         if fault and fault[0] == "digest":
+            out = {k: v for k, v in out.items() if k.lower() != "docker-content-digest"}
             out["Docker-Content-Digest"] = fault[1]
         handler.send_response(resp.status_code)
         handler.send_header("Content-Type", resp.headers.get("content-type", "application/octet-stream"))

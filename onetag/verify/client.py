@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import ssl
 import threading
 import time
 import urllib.parse
@@ -104,9 +105,11 @@ class RegistryClient:
         self.retries, self.max_retry_wait, self.timeout = retries, max_retry_wait, timeout
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         tmo = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        if isinstance(verify, str):
+            verify = ssl.create_default_context(cafile=verify)
         self._http = httpx.Client(timeout=tmo, verify=verify, limits=limits, transport=http_transport, follow_redirects=False)
         self._unverified: httpx.Client | None = None
-        self._kw = {"timeout": tmo, "limits": limits}
+        self._kw = {"timeout": tmo, "limits": limits, "transport": http_transport}
         self._hosts: dict[str, transport.Endpoint] = {}
         self._host_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
