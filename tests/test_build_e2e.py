@@ -206,3 +206,35 @@ def test_missing_dockerfile_is_one_line_before_anything_runs(buildah_env, regist
                   buildah_env, tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"onetag: error: no Dockerfile or Containerfile in .: pass -f/--file PATH"]
+
+
+def test_multi_stage_build_platform_does_not_leak_into_the_final_stage(base_image, registry, buildah_env, tmp_path):
+    """Each final stage holds its own platform's base image, even when the build stage uses the same image.
+
+    buildah 1.28 ignores `--platform=$BUILDPLATFORM` (the build stage runs emulated); pinning
+    BUILDPLATFORM there made the arm64 variant ship the amd64 busybox, which this test caught.
+    """
+    reason = ensure_qemu_aarch64()
+    if reason:
+        _unavailable(reason)
+    image, first = base_image
+    assert first.returncode == 0, first.stdout + first.stderr
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM --platform=$BUILDPLATFORM {image}:1 AS build\n"
+        "ARG TARGETARCH\n"
+        'RUN ["/bin/busybox", "sh", "-c", "echo $TARGETARCH > /target.txt; /bin/busybox uname -m > /built-on.txt"]\n'
+        f"FROM {image}:1\n"
+        "COPY --from=build /target.txt /built-on.txt /\n"
+    )
+    repo = "onetag-e2e/multistage"
+    proc = onetag(["build", ".", "--backend", "buildah", "--push", "--image", f"{registry.host}/{repo}", "--tag", "1"],
+                  buildah_env, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{registry.host}/{repo}:1  verified" in proc.stdout  # --deep: configs match the index
+    files = _layers_of(registry, repo, "1")
+    uname = {"amd64": b"x86_64\n", "arm64": b"aarch64\n"}
+    host = uname.get({"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), ""))
+    for arch, em in (("amd64", EM_X86_64), ("arm64", EM_AARCH64)):
+        assert files[arch]["target.txt"] == f"{arch}\n".encode()
+        assert _elf_machine(files[arch]["bin/busybox"]) == em
+        assert files[arch]["built-on.txt"] in (host, uname[arch])  # native build stage, or emulated on old buildah

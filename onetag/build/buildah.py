@@ -11,8 +11,11 @@ import posixpath
 
 from onetag.build.plan import BuildRequest, HostInfo, Plan, Step
 
-# Debian 12's buildah 1.28 ignores `FROM --platform=$BUILDPLATFORM` and can leak the build stage's
-# platform into the final stage. Versions from 1.30 on are not known to; pinning the arg is harmless.
+# Debian 12's buildah 1.28 ignores `FROM --platform=$BUILDPLATFORM`: such a stage runs on the
+# target platform (emulated), which is slow but correct. Pinning `--build-arg BUILDPLATFORM=` there
+# is worse than it looks: when the build stage and the final stage name the same base image, the
+# final stage reuses the build platform's copy, and the arm64 variant ships amd64 binaries under
+# an arm64 config (tests/test_build_e2e.py shows it). So we warn and do not pin.
 _BUILDPLATFORM_FIXED = (1, 30)
 
 
@@ -28,17 +31,17 @@ def _tls(req: BuildRequest) -> list[str]:
     return ["--tls-verify=false"] if req.insecure else []
 
 
-def _build_args(tool: str, req: BuildRequest, host: HostInfo) -> tuple[list[str], list[str]]:
-    args, warnings = list(req.build_args), []
-    old = tool == "buildah" and host.backend_version is not None and host.backend_version < _BUILDPLATFORM_FIXED
-    if old and not any(a.startswith("BUILDPLATFORM=") for a in args):
-        args.append(f"BUILDPLATFORM=linux/{host.arch}")
-        version = ".".join(map(str, host.backend_version or ()))
-        warnings.append(
-            f"buildah {version} ignores FROM --platform=$BUILDPLATFORM; passing --build-arg "
-            f"BUILDPLATFORM=linux/{host.arch} (upgrade buildah to 1.30 or later to drop this)"
-        )
-    return args, warnings
+def _warnings(tool: str, req: BuildRequest, host: HostInfo) -> list[str]:
+    old = (tool == "buildah" and host.uses_buildplatform and host.backend_version is not None
+           and host.backend_version < _BUILDPLATFORM_FIXED)
+    if not old or any(a.startswith("BUILDPLATFORM=") for a in req.build_args):
+        return []
+    version = ".".join(map(str, host.backend_version or ()))
+    return [
+        f"buildah {version} ignores FROM --platform=$BUILDPLATFORM: those stages run emulated for every target "
+        "platform (correct, slower). onetag does not pin --build-arg BUILDPLATFORM: on this version the final "
+        "stage would then reuse the build platform's base image. Upgrade buildah (1.30+) for native build stages"
+    ]
 
 
 def _build(tool: str, req: BuildRequest, build_args: list[str], platforms: str) -> list[str]:
@@ -55,7 +58,7 @@ def _build(tool: str, req: BuildRequest, build_args: list[str], platforms: str) 
 
 
 def _plan(tool: str, req: BuildRequest, host: HostInfo) -> Plan:
-    build_args, warnings = _build_args(tool, req, host)
+    build_args, warnings = list(req.build_args), _warnings(tool, req, host)
     name = req.refs[0]  # the local manifest list's name
     steps = [Step("remove a stale manifest list", (tool, "manifest", "rm", name), may_fail=True)]
     temps: list[str] = []

@@ -73,6 +73,21 @@ def _image_and_tags(image_opt, tag_opt, context: Path, cfg) -> tuple[str, tuple[
     return repository, tags
 
 
+def _loopback(repository: str) -> bool:
+    """Docker trusts plain HTTP on loopback registries; buildah needs --tls-verify=false to match."""
+    host = parse_image(repository).registry_host
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host  # drop the port
+    return host in ("localhost", "[::1]") or host.startswith("127.")
+
+
+def _uses_buildplatform(req: BuildRequest) -> bool:
+    path = Path(req.dockerfile) if req.dockerfile else Path(req.context) / "Dockerfile"
+    try:
+        return "BUILDPLATFORM" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # Containerfile, remote context or stdin: keep the safe pin
+
+
 def _check_dockerfile(context: str, dockerfile: str | None) -> None:
     if "://" in context or context.startswith("git@") or context == "-":
         return  # a remote context: the builder reads it
@@ -116,7 +131,8 @@ def build(context, image, tags, platforms, dockerfile, build_args, output, backe
         image=repository, tags=tag_list, platforms=_platforms(platforms, cfg.platforms), context=context,
         dockerfile=dockerfile or cfg.build.dockerfile, build_args=tuple(build_args), output=output or "none",
         backend=backend, strategy=strategy, builder=builder, cache_from=tuple(cache_from),
-        cache_to=tuple(cache_to), provenance=provenance, insecure=insecure, digest_file=digest_file,
+        cache_to=tuple(cache_to), provenance=provenance, insecure=insecure or _loopback(repository),
+        digest_file=digest_file,
     )
     workdir = tempfile.mkdtemp(prefix="onetag-build-")
     try:
@@ -134,7 +150,8 @@ def _build(req: BuildRequest, merge: tuple[str, ...], workdir: str, dry_run: boo
     else:
         _check_dockerfile(req.context, req.dockerfile)
         version = defaults.tool_version(req.backend) if req.backend in ("buildah", "podman") else None
-        host = HostInfo(arch=defaults.host_arch(), backend_version=version, workdir=workdir, run_id=uuid.uuid4().hex[:8])
+        host = HostInfo(arch=defaults.host_arch(), backend_version=version, workdir=workdir,
+                        run_id=uuid.uuid4().hex[:8], uses_buildplatform=_uses_buildplatform(req))
         the_plan = plan(req, host)
     for warning in the_plan.warnings:
         click.echo(f"onetag: warning: {warning}", err=True)

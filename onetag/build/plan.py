@@ -69,6 +69,7 @@ class HostInfo:
     backend_version: tuple[int, ...] | None = None
     workdir: str = "/tmp/onetag-build"  # where steps leave metadata and digest files
     run_id: str = "0"  # makes temporary local names unique to one run
+    uses_buildplatform: bool = True  # the Dockerfile mentions $BUILDPLATFORM (unknown: assume it does)
 
 
 def digest_placeholder(platform: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import io
 import json
 import re
 import subprocess
@@ -104,7 +105,8 @@ def run_plan(
         out.write(f"+ {Step(step.title, argv).shell()}\n")
         out.flush()
         start = time.monotonic()
-        returncode, tail = _run(argv, out, env)
+        # A step that may fail (removing what may not exist) runs quietly; its output shows only in -v traces.
+        returncode, tail = _run(argv, io.StringIO() if step.may_fail else out, env)
         seconds = time.monotonic() - start
         if returncode != 0 and not step.may_fail:
             raise _failure(step, argv, returncode, tail)
