@@ -81,7 +81,7 @@ def _prepare(paths, select, ignore_codes, images, verify, config_path):
     run = scan_paths(list(paths) or [Path(".")], config)
     extra = []
     if verify:
-        from onetag.verify_bridge import confirm
+        from onetag.confirm import confirm
 
         options, extra = confirm(run, config, options)
     return config, options, run, extra

@@ -236,6 +236,9 @@ def _ref_finding(rel, index, site: RefSite, proposals, evidence, options: Option
     if mapped is not None and mapped != site.text:
         code = proposal.code if proposal else "OT101"
         message = f"'{site.text}' has a multi-platform successor '{mapped}' (mapped in configuration)"
+        if mapped in options.refuted:
+            message += f" (not applied: {options.refuted[mapped]})"
+            return _to_finding(rel, index, code, site.span, message, (), False, mapped, config)
         return _to_finding(rel, index, code, site.span, message, (Edit(site.span, mapped),), True, None, config)
     if proposal is None:
         return None
