@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # The build part of `make demo`: build CONTEXT for linux/amd64 and linux/arm64 with buildah,
 # push it to a registry this script starts on a free loopback port, verify it, clean up.
-# usage: scripts/demo_build.sh [CONTEXT] (default: fixtures/build/demo, a FROM-scratch image
-# that needs no network and no emulation). Needs docker-registry and buildah (scripts/setup.sh).
+# usage: scripts/demo_build.sh [CONTEXT] (default: fixtures/build/demo, a FROM-scratch image that
+# needs no network and no emulation: the example's own Dockerfile downloads from Docker Hub and
+# GitHub, which a fresh machine may not reach). Needs docker-registry and buildah (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONTEXT=${1:-fixtures/build/demo}
 ONETAG=${ONETAG:-.venv/bin/onetag}
 PY=${PY:-.venv/bin/python}
+EXAMPLE_PKG=${EXAMPLE_PKG:-fixtures/examples/sandbox-sdk/packages/sandbox}
+
+if [ -d "$EXAMPLE_PKG" ]; then
+  echo "== onetag build --push --dry-run $EXAMPLE_PKG   (the release command, with docker buildx)"
+  "$ONETAG" build "$EXAMPLE_PKG" --push --dry-run
+  echo
+fi
 
 work=$(mktemp -d -t onetag-demo-XXXXXX)
 registry_pid=""
@@ -54,8 +62,9 @@ runroot = "$work/run"
 CONF
 export CONTAINERS_STORAGE_CONF="$work/storage.conf" BUILDAH_ISOLATION=chroot
 
-image="127.0.0.1:$port/demo/app"
-echo "== onetag build --backend buildah --push ($image:1.0.0 from $CONTEXT)"
-"$ONETAG" build "$CONTEXT" --backend buildah --push --image "$image" --tag 1.0.0 --platform linux/amd64,linux/arm64
-echo "== onetag verify --deep $image:1.0.0"
-"$ONETAG" verify --deep --platform linux/amd64,linux/arm64 "$image:1.0.0"
+image="127.0.0.1:$port/ghostwriternr/cloudflare-sandbox"
+echo "== onetag build --backend buildah --push   ($image:0.0.9 from $CONTEXT, into a local registry)"
+"$ONETAG" build "$CONTEXT" --backend buildah --push --image "$image" --tag 0.0.9 --platform linux/amd64,linux/arm64
+echo
+echo "== onetag verify --deep $image:0.0.9"
+"$ONETAG" verify --deep --platform linux/amd64,linux/arm64 "$image:0.0.9"

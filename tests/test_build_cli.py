@@ -69,6 +69,29 @@ def test_image_from_a_package_json_script_and_npm_version(project):
     assert proc.stdout == "docker buildx build --platform linux/amd64,linux/arm64 -t acme/sandbox:2.1.1 --push .\n"
 
 
+def test_image_from_a_per_arch_script_is_the_unified_name(project):
+    (project / "package.json").write_text(json.dumps({
+        "version": "0.0.9",
+        "scripts": {"docker:build:arm": "docker build --platform linux/arm64 -t acme/sandbox-arm:$npm_package_version ."},
+    }))
+    proc = run(["build", "--dry-run", "--push"], project)
+    assert proc.stdout == "docker buildx build --platform linux/amd64,linux/arm64 -t acme/sandbox:0.0.9 --push .\n"
+
+
+def test_the_bundled_example_gives_the_seed_command():
+    example = ROOT / "fixtures" / "examples" / "sandbox-sdk" / "packages" / "sandbox"
+    if not example.is_dir():
+        pytest.skip("the bundled example is not in this checkout")
+    proc = run(["build", "--push", "--dry-run"], example)
+    assert proc.stdout == "docker buildx build --platform linux/amd64,linux/arm64 -t ghostwriternr/cloudflare-sandbox:0.0.9 --push .\n"
+
+
+def test_loopback_registry_needs_no_insecure_flag(project):
+    proc = run(["build", "--dry-run", "--push", "--backend", "buildah", "--image", "127.0.0.1:5000/acme/app"], project)
+    assert "buildah build --tls-verify=false " in proc.stdout
+    assert "buildah manifest push --all --tls-verify=false " in proc.stdout
+
+
 def test_tag_from_git_tag_at_head(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(tmp_path)]

@@ -105,8 +105,16 @@ def default_image(context: Path) -> str | None:
             continue
         for i, word in enumerate(words[:-1]):
             if word in ("-t", "--tag"):
-                return _strip_tag(words[i + 1])
+                return _unified(_strip_tag(words[i + 1]))
     return None
+
+
+def _unified(name: str) -> str:
+    """``acme/app-arm`` -> ``acme/app``: the script may be the per-arch one."""
+    from onetag.archnames import detect
+
+    proposal = detect(name)
+    return proposal.new if proposal else name
 
 
 def _strip_tag(ref: str) -> str:
