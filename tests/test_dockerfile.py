@@ -86,3 +86,27 @@ def test_random_text_never_crashes(text: str) -> None:
     for problem in scan.problems:
         for edit in problem.edits:
             assert 0 <= edit.span.start <= edit.span.end <= len(text)
+
+
+def _codes(text: str) -> list[tuple[str, str]]:
+    scan = dockerfile.scan(text, Context(Path("Dockerfile")))
+    return [(p.code, text[p.span.start : p.span.end]) for p in scan.problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("FROM a\nRUN curl -fsSLO https://x.io/tool-linux-amd64.tar.gz\n", [("OT202", "amd64")], id="download-amd64"),
+        pytest.param("FROM a\nRUN wget https://x.io/bun-linux-x64.zip \\\n && unzip bun-linux-x64.zip\n", [("OT202", "x64")], id="one-per-run"),
+        pytest.param("FROM a\nRUN dpkg -i pkg_1.0_arm64.deb\n", [("OT202", "arm64")], id="deb-file"),
+        pytest.param("FROM a\nARG TARGETARCH\nRUN curl -O https://x.io/tool-linux-${TARGETARCH}.tgz\n", [], id="uses-targetarch"),
+        pytest.param("FROM a\nRUN ARCH=$(uname -m) && curl -O https://x.io/tool-$ARCH.tgz https://x.io/x86_64.txt\n", [], id="uses-uname"),
+        pytest.param("FROM a\nRUN apt-get install -y gcc-aarch64-linux-gnu\n", [], id="package-name-not-download"),
+        pytest.param("FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine\nCOPY --from=build /app /app\n", [("OT204", "go build")], id="heavy-emulated"),
+        pytest.param("FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine\n", [], id="heavy-on-buildplatform"),
+        pytest.param("FROM golang:1.22\nRUN go build -o /app .\n", [], id="single-stage-not-reported"),
+        pytest.param("FROM node:20 AS web\nRUN npm ci && npm run build\nRUN make\nFROM nginx\n", [("OT204", "npm run build")], id="one-per-stage"),
+    ],
+)
+def test_readiness_rules(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _codes(text) == expected

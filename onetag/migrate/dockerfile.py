@@ -8,6 +8,7 @@ import re
 from onetag import archnames
 from onetag.edits import Edit, Span
 from onetag.finding import Context, Problem, RefSite, Scan
+from onetag.migrate.dockerfile_readiness import readiness_problems
 from onetag.migrate.dockerfile_syntax import Dockerfile, Instruction, Line, Token, parse
 
 NAME = "dockerfile"
@@ -50,6 +51,7 @@ def scan(text: str, ctx: Context) -> Scan:
     commented = _commented_froms(doc)
     refs.extend(site for _, site in commented)
     problems.extend(_alternatives(doc, live_from, commented))
+    problems.extend(readiness_problems(doc))
     return Scan(tuple(r for r in refs if r.span.end > r.span.start), tuple(problems))
 
 
