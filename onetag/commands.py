@@ -67,18 +67,38 @@ def _common(func):
         click.option("--image", "images", multiple=True, metavar="OLD=NEW", help="Map an image to its unified name (repeatable)."),
         click.option("--verify", is_flag=True, help="Ask the registry to confirm unified images (and, for lint, base-image platforms: OT203)."),
         click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Configuration file (default: nearest .onetag.toml or pyproject.toml)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes for large trees (default: one per core)."),
+        click.option("--no-progress", is_flag=True, help="Never show a progress bar (it shows only on a terminal, outside CI)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _prepare(paths, select, ignore_codes, images, verify, config_path):
+def _progress(disabled: bool):
+    """A progress bar on stderr for long runs, only for a person at a terminal."""
+    import os
+    import sys
+
+    if disabled or os.environ.get("CI") or os.environ.get("NO_COLOR") is not None or not sys.stderr.isatty():
+        return None
+
+    def wrap(items, total):
+        if total < 1000:
+            yield from items
+            return
+        with click.progressbar(items, length=total, label="onetag: scanning", file=sys.stderr) as bar:
+            yield from bar
+
+    return wrap
+
+
+def _prepare(paths, select, ignore_codes, images, verify, config_path, jobs=None, no_progress=False):
     from onetag.engine import Options, scan_paths
 
     config = _load(paths, config_path)
     options = Options(select=_codes(select), ignore=_codes(ignore_codes), mappings=_mappings(config, images))
-    run = scan_paths(list(paths) or [Path(".")], config)
+    run = scan_paths(list(paths) or [Path(".")], config, jobs=jobs, progress=_progress(no_progress))
     extra = []
     if verify:
         from onetag.confirm import confirm
@@ -99,7 +119,7 @@ def _echo_notices(run) -> None:
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "sarif", "gitlab"]), default="text", show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
-def lint(paths, select, ignore_codes, images, verify, config_path, fmt, fail_on):
+def lint(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress, fmt, fail_on):
     """Report architecture-specific image references and multi-arch problems.
 
     Exit 0 when clean, 1 on findings (or unreadable files), 2 on usage or configuration errors.
@@ -107,7 +127,7 @@ def lint(paths, select, ignore_codes, images, verify, config_path, fmt, fail_on)
     from onetag.engine import build_findings
     from onetag.report import flatten, render
 
-    config, options, run, extra = _prepare(paths, select, ignore_codes, images, verify, config_path)
+    config, options, run, extra = _prepare(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress)
     per_file = build_findings(run, config, options)
     findings = sorted(flatten(per_file) + extra, key=lambda f: f.sort_key())
     texts = {fs.candidate.rel: fs.file.text for fs in run.files if fs.file is not None}
@@ -126,7 +146,7 @@ def lint(paths, select, ignore_codes, images, verify, config_path, fmt, fail_on)
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when something would change.")
 @click.option("--allow-dirty", is_flag=True, help="Rewrite files that have uncommitted changes in git.")
-def migrate(paths, select, ignore_codes, images, verify, config_path, show_diff, check, allow_dirty):
+def migrate(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress, show_diff, check, allow_dirty):
     """Rewrite architecture-specific references to the unified image, in place.
 
     Only fixes that are known safe are applied: explicit mappings, official arch namespaces, and
@@ -136,7 +156,7 @@ def migrate(paths, select, ignore_codes, images, verify, config_path, show_diff,
     from onetag.engine import build_findings, fixes_for
     from onetag.files import write_text
 
-    config, options, run, _ = _prepare(paths, select, ignore_codes, images, verify, config_path)
+    config, options, run, _ = _prepare(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress)
     per_file = build_findings(run, config, options)
     by_rel = {fs.candidate.rel: fs for fs in run.files}
     changes = []
@@ -150,9 +170,9 @@ def migrate(paths, select, ignore_codes, images, verify, config_path, show_diff,
         click.echo(_diff(changes), nl=False)
     if not show_diff and not check and changes:
         if not allow_dirty:
-            _refuse_dirty([fs.candidate.path for fs, _, _ in changes])
+            _refuse_dirty([Path(fs.candidate.path) for fs, _, _ in changes])
         for fs, new, _ in changes:
-            write_text(fs.file.__class__(fs.candidate.path, fs.file.text, fs.file.bom, fs.file.raw), new)
+            write_text(fs.file, new)
     verb = "would fix" if (show_diff or check) else "fixed"
     for fs, _, findings in changes:
         fixed = [f for f in findings if f.fixable]

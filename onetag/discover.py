@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,10 @@ _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".
 
 @dataclass(frozen=True)
 class Candidate:
-    path: Path  # absolute
+    path: str  # absolute
     rel: str  # as shown to the user (relative to the current folder when below it)
     fmt: str
+    size: int = 0
 
 
 @dataclass
@@ -32,76 +34,78 @@ class Discovery:
 
 
 def discover(paths: list[Path], config: Config, *, cwd: Path | None = None) -> Discovery:
-    """Every file under ``paths`` that a handler reads, sorted, deduplicated."""
-    cwd = (cwd or Path.cwd()).resolve()
+    """Every file under ``paths`` that a handler reads, sorted, deduplicated.
+
+    Runs once per file over tens of thousands of names, so it works on strings and one
+    lstat per routed file; symbolic links are resolved only when there are some.
+    """
+    cwd_s = str((cwd or Path.cwd()).resolve())
     exclude = _exclude_matcher(config)
-    seen: set[Path] = set()
+    exclude_base = str(config.root) if config.root else cwd_s
+    seen: set[str] = set()
     files: list[Candidate] = []
     notices: list[str] = []
     for given in paths:
-        target = given if given.is_absolute() else cwd / given
-        if not target.exists() and not target.is_symlink():
+        target = os.path.normpath(os.path.join(cwd_s, str(given)))
+        if not os.path.lexists(target):
             from onetag.errors import UsageError
 
             raise UsageError(f"{given}: no such file or folder")
-        if target.is_file():
-            listed = [target]
-            explicit = True
+        explicit = not os.path.isdir(target)
+        if explicit:
+            root = os.path.dirname(os.path.realpath(target))
+            names = [os.path.basename(target)]
+            folder = os.path.dirname(target)
         else:
-            listed = _list_tree(target, notices)
-            explicit = False
-        root = target.resolve() if target.is_dir() else target.resolve().parent
-        for path in listed:
-            resolved = _inside(path, root)
-            if resolved is None:
-                notices.append(f"{_rel(path, cwd)}: symbolic link out of the scanned tree; skipped")
-                continue
-            if resolved in seen:
-                continue
-            rel = _rel(path, cwd)
-            if not explicit and exclude(_rel(path, config.root or cwd)):
-                continue
-            fmt = format_for(rel) or (_guess(path) if explicit else None)
+            root = os.path.realpath(target)
+            folder = target
+            names = _list_tree(folder)
+        for name in names:
+            path = os.path.join(folder, name)
+            fmt = format_for(name) or (_guess(name) if explicit else None)
             if fmt is None:
                 if explicit:
-                    notices.append(f"{rel}: no handler for this kind of file; skipped")
+                    notices.append(f"{_rel(path, cwd_s)}: no handler for this kind of file; skipped")
+                continue
+            rel = _rel(path, cwd_s)
+            if exclude(_rel(path, exclude_base)):
                 continue
             try:
-                size = resolved.stat().st_size
+                info = os.lstat(path)
             except OSError:
                 continue
-            if size > config.max_file_size:
-                notices.append(f"{rel}: {size} bytes is over the size limit ({config.max_file_size}); skipped")
+            real = path
+            if stat.S_ISLNK(info.st_mode):
+                real = os.path.realpath(path)
+                if not (real == root or real.startswith(root + os.sep)):
+                    notices.append(f"{rel}: symbolic link out of the scanned tree; skipped")
+                    continue
+                try:
+                    info = os.stat(real)
+                except OSError:
+                    continue
+            if not stat.S_ISREG(info.st_mode) or real in seen:
                 continue
-            seen.add(resolved)
-            files.append(Candidate(path, rel, fmt))
+            if info.st_size > config.max_file_size:
+                notices.append(f"{rel}: {info.st_size} bytes is over the size limit ({config.max_file_size}); skipped")
+                continue
+            seen.add(real)
+            files.append(Candidate(path, rel, fmt, info.st_size))
     files.sort(key=lambda c: c.rel)
     return Discovery(files, notices)
 
 
-def _guess(path: Path) -> str | None:
-    name = path.name.lower()
-    if "dockerfile" in name or "containerfile" in name:
+def _guess(name: str) -> str | None:
+    lower = os.path.basename(name).lower()
+    if "dockerfile" in lower or "containerfile" in lower:
         return "dockerfile"
     return None
 
 
-def _inside(path: Path, root: Path) -> Path | None:
-    """The resolved path when it stays inside ``root`` (symlinks are not followed out)."""
-    try:
-        resolved = path.resolve()
-    except OSError:
-        return None
-    if path.is_symlink() and not resolved.is_relative_to(root):
-        return None
-    return resolved
-
-
-def _rel(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _rel(path: str, base: str) -> str:
+    if path.startswith(base + os.sep):
+        return path[len(base) + 1 :].replace(os.sep, "/")
+    return path.replace(os.sep, "/")
 
 
 def _exclude_matcher(config: Config):
@@ -113,14 +117,15 @@ def _exclude_matcher(config: Config):
     return spec.match_file
 
 
-def _list_tree(folder: Path, notices: list[str]) -> list[Path]:
+def _list_tree(folder: str) -> list[str]:
+    """Names (relative to ``folder``) of the files below it that git, or .gitignore, lets through."""
     listed = _git_ls_files(folder)
     if listed is not None:
         return listed
-    return _walk(folder)
+    return _walk(Path(folder))
 
 
-def _git_ls_files(folder: Path) -> list[Path] | None:
+def _git_ls_files(folder: str) -> list[str] | None:
     """Files git would see under ``folder`` (tracked + untracked not ignored), or None outside git."""
     try:
         out = subprocess.run(
@@ -133,20 +138,15 @@ def _git_ls_files(folder: Path) -> list[Path] | None:
         return None
     if out.returncode != 0:
         return None
-    names = [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
-    paths = []
-    for name in dict.fromkeys(names):
-        path = folder / name
-        if path.is_file():  # deleted-but-tracked files are listed too
-            paths.append(path)
-    return paths
+    # Deleted-but-tracked files are listed too; discover() drops them when lstat fails.
+    return list(dict.fromkeys(n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n))
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path) -> list[str]:
     """Walk ``folder`` applying every .gitignore found on the way."""
     import pathspec
 
-    out: list[Path] = []
+    out: list[str] = []
     specs: list[tuple[Path, pathspec.PathSpec]] = []
     for current, dirs, files in os.walk(folder):
         here = Path(current)
@@ -167,20 +167,29 @@ def _walk(folder: Path) -> list[Path]:
             return False
 
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not ignored(here / d, True))
-        out.extend(here / f for f in sorted(files) if not ignored(here / f, False))
+        out.extend((here / f).relative_to(folder).as_posix() for f in sorted(files) if not ignored(here / f, False))
     return out
 
 
 # Cheap byte-level prefilter: a file is parsed only when it may hold something a rule looks for.
-_PREFILTER_WORDS = (
-    rb"arm|aarch64|amd64|x86|x64|i386|i686|386|ppc64le|s390x|riscv64|mips64le|"
-    rb"apple silicon|--platform|onetag"
-)
+# Substring tests on the lowered bytes run at memory speed; a regex pass over every file does not.
+_TOKENS = (b"aarch64", b"amd64", b"x86", b"x64", b"386", b"i686", b"ppc64le", b"s390x", b"riscv64",
+           b"mips64le", b"apple silicon", b"--platform", b"onetag")
+_ARM_WORD = re.compile(rb"(?<![a-z])arm")  # "arm64", "-arm", "armhf"; not "param", "alarm", "charm"
 
 
-def prefilter(extra_names: list[str] | tuple[str, ...] = ()) -> re.Pattern[bytes]:
-    """A bytes regex: files without a match hold no finding (configured names included)."""
-    words = _PREFILTER_WORDS
-    for name in extra_names:
-        words += b"|" + re.escape(name.encode())
-    return re.compile(words, re.IGNORECASE)
+class Prefilter:
+    """Decides from raw bytes whether a file may hold a finding (configured names included)."""
+
+    def __init__(self, extra_names: list[str] | tuple[str, ...] = ()) -> None:
+        self.tokens = _TOKENS + tuple(name.lower().encode() for name in extra_names)
+
+    def __call__(self, raw: bytes) -> bool:
+        lower = raw.lower()
+        if any(token in lower for token in self.tokens):
+            return True
+        return b"arm" in lower and _ARM_WORD.search(lower) is not None
+
+
+def prefilter(extra_names: list[str] | tuple[str, ...] = ()) -> Prefilter:
+    return Prefilter(extra_names)

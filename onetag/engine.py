@@ -33,29 +33,56 @@ class Run:
     notices: list[str] = field(default_factory=list)
 
 
-def scan_paths(paths: list[Path], config: Config, *, cwd: Path | None = None) -> Run:
+def scan_paths(
+    paths: list[Path], config: Config, *, cwd: Path | None = None, jobs: int | None = None, progress=None
+) -> Run:
     """Discover and scan every file under ``paths``; unreadable files carry their error."""
     discovery = discover(paths, config, cwd=cwd)
     quick = prefilter(list(config.images))
-    results = [scan_file(candidate, config, quick) for candidate in discovery.files]
+    results = _scan_all(discovery.files, config, quick, jobs, progress)
     return Run(results, discovery.notices)
 
 
-def scan_file(candidate: Candidate, config: Config, quick: re.Pattern[bytes] | None = None) -> FileScan:
+_PARALLEL_MIN_FILES = 2000
+
+
+def _scan_all(files: list[Candidate], config: Config, quick, jobs: int | None, progress=None) -> list[FileScan]:
+    """Scan in file order; large trees across processes (output order stays deterministic).
+
+    ``progress(files)`` wraps the result iterator (a progress bar), or None.
+    """
+    import os
+
+    wrap = progress or (lambda items, total: items)
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(files) < _PARALLEL_MIN_FILES:
+        return list(wrap((scan_file(candidate, config, quick) for candidate in files), len(files)))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(wrap(pool.map(partial(scan_file, config=config, quick=quick), files, chunksize=256), len(files)))
+
+
+def scan_file(candidate: Candidate, config: Config, quick=None) -> FileScan:
     result = FileScan(candidate)
     try:
-        raw = candidate.path.read_bytes()
+        with open(candidate.path, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
         result.error = f"{candidate.rel}: cannot read: {err.strerror or err}"
         return result
-    if quick is not None and candidate.fmt != "dockerfile" and not quick.search(raw):
+    # Dockerfiles are always parsed (readiness rules need no arch word); others only when they may match.
+    if quick is not None and candidate.fmt != "dockerfile" and not quick(raw):
         return result
     try:
-        result.file = decode(Path(candidate.rel), raw)
+        result.file = decode(Path(candidate.path), raw, display=candidate.rel)
     except UnreadableFile as err:
         result.error = str(err)
         return result
-    ctx = Context(candidate.path, config.platforms)
+    ctx = Context(Path(candidate.path), config.platforms)
     try:
         scan = handler(candidate.fmt).scan(result.file.text, ctx)
     except RecursionError:
@@ -180,7 +207,9 @@ def _grep_names(run: Run, names: set[str]) -> set[str]:
     pattern = re.compile(rb"(?<![\w./-])(" + alternatives + rb")(?![\w/-]|\.\w)")
     found: set[str] = set()
     for fs in run.files:
-        data = fs.file.encode(fs.file.text) if fs.file else _read(fs.candidate.path)
+        data = fs.file.raw if fs.file else _read(fs.candidate.path)
+        if not any(spelling in data for spelling in spellings):
+            continue  # substring tests first: the regex only runs where a name occurs at all
         for match in pattern.finditer(data):
             found.add(spellings[match.group(1)])
         if found == names:
@@ -188,9 +217,10 @@ def _grep_names(run: Run, names: set[str]) -> set[str]:
     return found
 
 
-def _read(path: Path) -> bytes:
+def _read(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError:
         return b""
 

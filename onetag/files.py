@@ -37,14 +37,15 @@ def read_text(path: Path) -> TextFile:
     return decode(path, raw)
 
 
-def decode(path: Path, raw: bytes) -> TextFile:
+def decode(path: Path, raw: bytes, display: str | None = None) -> TextFile:
+    """Decode ``raw`` (the bytes of ``path``); errors name ``display`` (default: the path)."""
     bom = raw.startswith(codecs.BOM_UTF8)
     body = raw[len(codecs.BOM_UTF8) :] if bom else raw
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         line = body[: err.start].count(b"\n") + 1
-        raise UnreadableFile(f"{path}:{line}: not valid UTF-8; left unchanged (convert it to UTF-8 to migrate it)") from None
+        raise UnreadableFile(f"{display or path}:{line}: not valid UTF-8; left unchanged (convert it to UTF-8 to migrate it)") from None
     return TextFile(path, text, bom, raw)
 
 

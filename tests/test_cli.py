@@ -185,3 +185,15 @@ def test_version_imports_no_parser() -> None:
     code = "import sys; from onetag.cli import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('libcst','markdown_it','yaml','httpx','tree_sitter','dockerfile_parse') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().endswith("[]"), out.stdout
+
+
+def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch) -> None:
+    from onetag import engine
+    from onetag.config import Config
+
+    for i in range(40):
+        (tmp_path / f"s{i}.Dockerfile").write_text(f"FROM arm64v8/node:{i}\n# FROM acme/app-arm:{i}\nFROM acme/app:{i}\n")
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_FILES", 1)
+    serial = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=1), Config(), engine.Options())
+    parallel = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=2), Config(), engine.Options())
+    assert parallel == serial and len(serial) == 40

@@ -10,8 +10,8 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import importlib.util
+import re
 from functools import lru_cache
-from pathlib import PurePosixPath
 from types import ModuleType
 
 # format -> handler module. Order matters for routing: the first format whose patterns match wins.
@@ -50,13 +50,22 @@ FENCE_FORMATS: dict[str, str] = {
 
 def format_for(path: str) -> str | None:
     """The format of a file, from its path, or None when no handler reads it."""
-    posix = PurePosixPath(path)
-    name = posix.name
-    for fmt, patterns in PATTERNS.items():
-        for pattern in patterns:
-            if fnmatch.fnmatchcase(name, pattern):
-                return fmt if available(fmt) else None
-    return None
+    name = path.rsplit("/", 1)[-1]
+    match = _routing().match(name)
+    if match is None:
+        return None
+    fmt = match.lastgroup
+    return fmt if available(fmt) else None
+
+
+@lru_cache(maxsize=None)
+def _routing() -> re.Pattern[str]:
+    # One alternation of every format's globs, in table order: one regex match per file name.
+    alternatives = (
+        f"(?P<{fmt}>" + "|".join(fnmatch.translate(p).replace("\\Z", "").replace("(?s:", "(?:") for p in patterns) + ")"
+        for fmt, patterns in PATTERNS.items()
+    )
+    return re.compile(r"(?s:" + "|".join(alternatives) + r")\Z")
 
 
 @lru_cache(maxsize=None)
