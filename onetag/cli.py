@@ -7,6 +7,7 @@ Each command lives in the module that owns its layer; this file only names them,
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 
