@@ -181,3 +181,19 @@ def test_doctor_reports_a_missing_dockerfile(tmp_path):
     (tmp_path / ".git").mkdir()
     proc = _doctor(["--backend", "buildah"], tmp_path)
     assert "missing  Dockerfile: " in proc.stdout and proc.returncode == 1
+
+
+def test_doctor_reports_multi_arch_readiness_findings(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(
+        "FROM --platform=linux/amd64 alpine:3.20\nRUN wget https://example.com/tool-linux-amd64.tar.gz\n"
+    )
+    proc = _doctor(["--backend", "buildah"], tmp_path)
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("warn     Dockerfile OT201: Dockerfile:1: ") for line in lines), proc.stdout
+    assert any(line.startswith("warn     Dockerfile OT202: Dockerfile:2: ") for line in lines), proc.stdout
+
+
+def test_doctor_a_ready_dockerfile(project):
+    proc = _doctor(["--backend", "buildah"], project)
+    assert "ok       Dockerfile: Dockerfile: ready for every platform (no OT201/OT202 findings)" in proc.stdout

@@ -170,29 +170,28 @@ def check_dockerfile(path: Path) -> tuple[list[Check], bool]:
         return [Check("Dockerfile", "missing", f"{path} not found", "pass -f PATH or run from the project root")], False
     text = path.read_text(encoding="utf-8", errors="replace")
     has_run = re.search(r"^\s*RUN\b", text, re.MULTILINE | re.IGNORECASE) is not None
-    findings = _readiness_findings(text, path)
+    findings = _readiness_findings(path)
     if findings is None:
         return [Check("Dockerfile", "ok", f"{path} (multi-arch rules not available in this install)",
                       blocks_build=False)], has_run
     if not findings:
-        return [Check("Dockerfile", "ok", f"{path}: no OT201/OT202 findings", blocks_build=False)], has_run
-    listed = "; ".join(f"{f.code} line {f.line}: {f.message}" for f in findings[:5])
-    return [Check("Dockerfile", "warn", listed, "see `onetag lint` and `onetag rules OT201`", blocks_build=False)], has_run
+        return [Check("Dockerfile", "ok", f"{path}: ready for every platform (no OT201/OT202 findings)",
+                      blocks_build=False)], has_run
+    return [Check(f"Dockerfile {f.code}", "warn", f"{path}:{f.line}: {f.message}", f"`onetag rules {f.code}`",
+                  blocks_build=False) for f in findings], has_run
 
 
-def _readiness_findings(text: str, path: Path) -> list | None:
-    """OT201/OT202 findings from the Dockerfile handler, or None while it offers no ``find``."""
+def _readiness_findings(path: Path) -> list | None:
+    """OT201/OT202 findings for the Dockerfile from the lint engine, or None where it is absent."""
     try:
-        from onetag.migrate import dockerfile as handler
+        from onetag.config import load_config
+        from onetag.engine import Options, build_findings, scan_paths
     except ImportError:
         return None
-    find = getattr(handler, "find", None)
-    if not callable(find):
-        return None
-    try:
-        return [f for f in find(text, path, None) if getattr(f, "code", "") in ("OT201", "OT202")]
-    except (TypeError, AttributeError):  # it wants a context this command cannot build
-        return None
+    config = load_config(path)
+    run = scan_paths([path], config)
+    found = build_findings(run, config, Options(select=("OT201", "OT202")))
+    return [f for findings in found.values() for f in findings if f.code in ("OT201", "OT202")]
 
 
 def run_checks(backend: str, platforms: tuple[str, ...], host: str | None, dockerfile: Path) -> list[Check]:
