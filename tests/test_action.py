@@ -180,3 +180,16 @@ def test_inputs_are_data_not_shell(installed, tmp_path, field):
     proc = _lint(installed, tmp_path, hostile if field == "args" else "", hostile if field == "paths" else ".")
     assert not (tmp_path / "pwned").exists()
     assert proc.returncode == 2, proc.stdout + proc.stderr  # onetag saw the words as arguments and refused them
+
+
+def test_the_readmes_workflows_pass_actionlint(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section:integrations -->")[1].split("<!-- /section:integrations -->")[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    workflows = {f"readme-{i}.yml": b for i, b in enumerate(blocks) if b.startswith("name:") and "jobs:" in b}
+    assert workflows, "the README's integrations section shows a whole workflow"
+    snippet = next(b for b in blocks if b.lstrip().startswith("- uses: actions/checkout"))
+    steps = snippet.replace("OWNER/onetag@v0.1.0", "./")
+    workflows["readme-two-lines.yml"] = f"on: pull_request\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n{steps}"
+    proc = _run_actionlint(_project(tmp_path, workflows))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
