@@ -229,7 +229,7 @@ def test_500_then_success_is_retried(proxied) -> None:  # noqa: ANN001
     proxy.add("/manifests/1.0", "status", 500)
     proxy.add("/manifests/1.0", "status", 503, {"Retry-After": "0"})
     assert _shallow(image).ok
-    assert [p for m, p in proxy.seen if "/manifests/1.0" in p] == [p for m, p in proxy.seen if "/manifests/1.0" in p][:1] * 3
+    assert len([p for _, p in proxy.seen if p.endswith("/manifests/1.0")]) == 3  # two failures, then the answer
 
 
 def test_reset_then_success_is_retried(proxied) -> None:  # noqa: ANN001

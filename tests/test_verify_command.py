@@ -18,7 +18,8 @@ pytestmark = pytest.mark.registry
 
 
 def onetag(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    full_env = {**os.environ, "DOCKER_CONFIG": str(cwd or ROOT / "tests"), **(env or {})}
+    # An empty Docker config: the developer's own credentials never take part.
+    full_env = {**os.environ, "DOCKER_CONFIG": str(ROOT / "fixtures" / "verify" / "docker-config"), **(env or {})}
     full_env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-m", "onetag", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=full_env, timeout=120, check=False)
