@@ -1,7 +1,8 @@
 """The pre-commit hooks: a valid manifest whose `files` match our handlers, run by pre-commit itself.
 
 The try-repo tests install this repository into pre-commit's own virtualenv (pip, from PyPI for
-the dependencies): about 10 s per pre-commit run here, two runs in all.
+the dependencies): 10-20 s per pre-commit run here, two runs in all, so they are marked slow
+(`-m "not slow"` skips them).
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def _hook_block(output: str, name: str) -> str:
     return match.group(0)
 
 
+@pytest.mark.slow
 def test_lint_hook_fails_on_a_bad_dockerfile_and_shows_the_finding(bad_run):
     proc, _ = bad_run
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -125,6 +127,7 @@ def test_lint_hook_fails_on_a_bad_dockerfile_and_shows_the_finding(bad_run):
     assert "notes.txt" not in block
 
 
+@pytest.mark.slow
 def test_migrate_hook_fixes_in_place_and_pre_commit_reports_the_change(bad_run):
     proc, dockerfile = bad_run
     block = _hook_block(proc.stdout, "onetag migrate")
@@ -133,6 +136,7 @@ def test_migrate_hook_fixes_in_place_and_pre_commit_reports_the_change(bad_run):
     assert dockerfile == CLEAN
 
 
+@pytest.mark.slow
 def test_both_hooks_pass_on_a_clean_dockerfile(clean_run):
     proc, dockerfile = clean_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
