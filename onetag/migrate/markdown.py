@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from onetag import archnames
 from onetag.edits import Edit, LineIndex, Span
@@ -60,9 +61,12 @@ class Region:
             cursor += end - start
         return cls(source, "".join(parts), tuple(pieces), strict)
 
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [p[0] for p in self.pieces]
+
     def to_source(self, offset: int) -> int:
-        starts = [p[0] for p in self.pieces]
-        i = max(bisect.bisect_right(starts, offset) - 1, 0)
+        i = max(bisect.bisect_right(self._starts, offset) - 1, 0)
         cstart, sstart, length = self.pieces[i]
         if offset - cstart > length:  # inside a separator: the next piece starts there
             return self.pieces[i + 1][1] if i + 1 < len(self.pieces) else sstart + length
