@@ -38,8 +38,9 @@ _TAG_ONLY = re.compile(rf"^(?:linux[-_])?(?P<arch>{_ALT})$", re.IGNORECASE)
 # Tokens too short or common to trust on their own inside a tag ("x86" in "x86-build" is fine, "arm" alone is not).
 _WEAK_TAG_TOKENS = {"arm", "x86", "386", "x64"}
 
-# Shell and Dockerfile variables: $NAME, ${NAME}, ${NAME:-default} (balanced braces).
-_VAR = re.compile(r"\$(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[A-Za-z_][A-Za-z0-9_]*)")
+# Shell and Dockerfile variables: $NAME, ${NAME}, ${NAME:-default} (balanced braces); make's
+# $(NAME) and $$NAME (an escaped shell variable in a recipe).
+_VAR = re.compile(r"\$\$?(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\([A-Za-z_][A-Za-z0-9_.]*\)|[A-Za-z_][A-Za-z0-9_]*)")
 _PLACEHOLDER = "onetagvar{}x"
 _PLACEHOLDER_RE = re.compile(r"onetagvar(\d+)x")
 
