@@ -146,7 +146,9 @@ def lint(paths, select, ignore_codes, images, verify, config_path, jobs, no_prog
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when something would change.")
 @click.option("--allow-dirty", is_flag=True, help="Rewrite files that have uncommitted changes in git.")
-def migrate(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress, show_diff, check, allow_dirty):
+@click.option("--notes", "notes_path", type=click.Path(path_type=Path, dir_okay=False), help="Also write a Markdown migration note for users to PATH (not with --diff/--check).")
+@click.option("--changeset", is_flag=True, help="Also write that note as a patch changeset in .changeset/ (repositories that use changesets).")
+def migrate(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress, show_diff, check, allow_dirty, notes_path, changeset):
     """Rewrite architecture-specific references to the unified image, in place.
 
     Only fixes that are known safe are applied: explicit mappings, official arch namespaces, and
@@ -158,6 +160,11 @@ def migrate(paths, select, ignore_codes, images, verify, config_path, jobs, no_p
 
     config, options, run, _ = _prepare(paths, select, ignore_codes, images, verify, config_path, jobs, no_progress)
     per_file = build_findings(run, config, options)
+    note = None
+    if notes_path or changeset:  # checked now (no .changeset/ is a usage error), written after the rewrite
+        from onetag.notes import for_migrate
+
+        note = for_migrate(run, per_file, config, options.mappings, verify=verify, notes=notes_path, changeset=changeset, paths=paths)
     by_rel = {fs.candidate.rel: fs for fs in run.files}
     changes = []
     for rel, findings in sorted(per_file.items()):
@@ -173,6 +180,8 @@ def migrate(paths, select, ignore_codes, images, verify, config_path, jobs, no_p
             _refuse_dirty([Path(fs.candidate.path) for fs, _, _ in changes])
         for fs, new, _ in changes:
             write_text(fs.file, new)
+    if note and not (show_diff or check):
+        note([Path(fs.candidate.path) for fs, _, _ in changes])
     verb = "would fix" if (show_diff or check) else "fixed"
     for fs, _, findings in changes:
         fixed = [f for f in findings if f.fixable]
