@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(docker-registry buildah runc fuse-overlayfs qemu-user-static binfmt-support skopeo ripgrep git make python3-venv)
+PKGS=(docker-registry buildah runc fuse-overlayfs qemu-user-static binfmt-support skopeo ripgrep shellcheck git make python3-venv)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,6 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The end-to-end build tests copy Debian's busybox-static for arm64 into a FROM-scratch image.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO dpkg --add-architecture arm64
+  $SUDO apt-get update -qq
 fi
 
 PY=${PYTHON:-python3}
