@@ -68,3 +68,18 @@ echo "== onetag build --backend buildah --push   ($image:0.0.9 from $CONTEXT, in
 echo
 echo "== onetag verify --deep $image:0.0.9"
 "$ONETAG" verify --deep --platform linux/amd64,linux/arm64 "$image:0.0.9"
+
+# --- retire: users who still pull the old -arm name get the multi-platform image too ----------
+old="127.0.0.1:$port/ghostwriternr/cloudflare-sandbox-arm"
+echo
+echo "== push $old:0.0.9   (the single-platform arm64 image the project published before)"
+"$PY" scripts/push_old_image.py "$old:0.0.9" linux/arm64
+echo
+echo "== onetag retire $old --to $image --repoint --dry-run"
+"$ONETAG" retire "$old" --to "$image" --repoint --dry-run
+echo
+echo "== onetag retire $old --to $image --repoint"
+"$ONETAG" retire "$old" --to "$image" --repoint
+echo
+echo "== onetag verify $old:0.0.9   (the old name now serves both platforms)"
+"$ONETAG" verify --platform linux/amd64,linux/arm64 "$old:0.0.9"
