@@ -165,25 +165,39 @@ def _proposals(run: Run, options: Options) -> dict[str, archnames.Proposal | Non
     return found
 
 
-def _name_key(text: str) -> str | None:
-    """Normalized repository name of a reference as written (variables allowed), or None."""
+def _name_key(text: str, with_tag: bool = False) -> str | None:
+    """Normalized repository name (``domain/path``, plus ``:tag`` when asked) of a reference as
+    written (variables allowed), or None."""
     from onetag.imageref import ReferenceError, parse
 
-    masked, _ = archnames.mask_variables(text)
+    masked, variables = archnames.mask_variables(text)
     try:
         ref = parse(masked).normalized()
     except ReferenceError:
         return None
-    return f"{ref.domain}/{ref.path}"
+    name = f"{ref.domain}/{ref.path}"
+    if with_tag:
+        return f"{name}:{archnames.unmask_variables(ref.tag or 'latest', variables)}"
+    return name
+
+
+def _evidence_key(proposal: archnames.Proposal) -> str | None:
+    """What must be referenced elsewhere to show the unified image exists: the repository for a
+    renamed repository, the repository *and* tag for an arch-specific tag (same repository)."""
+    return _name_key(proposal.new, with_tag=proposal.code == "OT103")
 
 
 def _evidence(run: Run, proposals: dict[str, archnames.Proposal | None]) -> set[str]:
-    """Unified names that the repository itself references (so the unified image exists)."""
-    wanted = {_name_key(p.new) for p in proposals.values() if p is not None and not p.certain}
+    """Evidence keys (see _evidence_key) that the repository itself references."""
+    wanted = {_evidence_key(p) for p in proposals.values() if p is not None and not p.certain}
     wanted.discard(None)
     if not wanted:
         return set()
-    present = {_name_key(site.text) for fs in run.files if fs.scan for site in fs.scan.refs}
+    present: set[str | None] = set()
+    for fs in run.files:
+        for site in fs.scan.refs if fs.scan else ():
+            present.add(_name_key(site.text))
+            present.add(_name_key(site.text, with_tag=True))
     found = {name for name in wanted if name in present}
     missing = wanted - found
     if missing:
@@ -279,7 +293,7 @@ def _ref_finding(rel, index, site: RefSite, proposals, evidence, options: Option
         reason = options.refuted[new]
     elif proposal.pinned:
         reason = "its digest names one architecture's manifest; pin the unified tag's index digest instead"
-    elif not (proposal.certain or new in options.verified or _name_key(new) in evidence):
+    elif not (proposal.certain or new in options.verified or _evidence_key(proposal) in evidence):
         reason = f"nothing shows '{new}' exists; map it with --image OLD=NEW or [images], or confirm it with --verify"
     if reason:
         return _to_finding(rel, index, proposal.code, site.span, f"{base} (not applied: {reason})", (), False, new, config)
