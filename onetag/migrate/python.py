@@ -18,7 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from onetag import archnames
 from onetag.edits import LineIndex, Span
 from onetag.finding import Context, RefSite, Scan
-from onetag.migrate.markdown import Region, command_or_refs, has_command, hand_off, is_image
+from onetag.migrate.nested import Region, command_or_refs, has_command, hand_off, is_image
 
 NAME = "python"
 

@@ -16,7 +16,7 @@ import yaml
 from onetag import archnames
 from onetag.edits import Span
 from onetag.finding import Context, Problem, RefSite, Scan
-from onetag.migrate.markdown import Region, hand_off, loose_refs
+from onetag.migrate.nested import Region, hand_off, loose_refs
 
 NAME = "yaml"
 
@@ -176,7 +176,7 @@ class _Walker:
 
 
 def _looks_like_container_command(text: str) -> bool:
-    from onetag.migrate.markdown import has_command
+    from onetag.migrate.nested import has_command
 
     return has_command(text)
 
