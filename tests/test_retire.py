@@ -107,7 +107,8 @@ def test_repoint_serves_both_platforms_and_leaves_unpaired_alone(registry: Regis
     host = registry.host
     rc, out, err = onetag("retire", f"{host}/{repos.old}", "--to", f"{host}/{repos.new}", "--repoint")
     assert rc == 0, out + err
-    assert re.search(r"^  repoint   1\.0  now sha256:\w{12} \(linux/amd64 linux/arm64\), verified --deep$", out, re.M), out
+    was = repos.old_digests["1.0"]
+    assert re.search(rf"^  repoint   1\.0  now sha256:\w{{12}} \(linux/amd64 linux/arm64\), verified --deep; was {was}$", out, re.M), out
     assert re.search(r"^  unpaired  0\.9  no new\w+/app:0\.9; left alone$", out, re.M), out
     assert "retire: 2 repointed; 1 without a counterpart left alone (0.9)" in err + out
     after = state(registry, repos.old)
@@ -241,7 +242,7 @@ def test_docker_hub_delete_advice() -> None:
 
     text = _refused_delete(Plan("registry-1.docker.io", "acme/app-arm", "acme/app", "delete", ()), TagPlan("1.0", "1.0", "delete"))
     assert "Docker Hub does not delete tags through the registry API" in text
-    assert "https://hub.docker.com/v2/namespaces/acme/repositories/app-arm/tags/1.0" in text
+    assert "DELETE https://hub.docker.com/v2/repositories/acme/app-arm/tags/1.0/ with a Hub token" in text
 
 
 def test_pairs_sort_versions_naturally() -> None:

@@ -185,7 +185,8 @@ def _repoint(client: RegistryClient, p: Plan, item: TagPlan, state: _Copied, pla
         raise StepFailed(f"verify --deep {p.old_repo}:{item.old_tag}", RegistryError("; ".join(verdict.problems)))
     found = " ".join(x.platform for x in verdict.platforms)
     note = f"; {state.copied - copied} blobs copied (the registry refused to mount them)" if state.copied > copied else ""
-    return f"now {verdict.digest[:19]} ({found}), verified --deep{note}"
+    was = f"; was {item.old_digest}" if item.old_digest else ""  # what a rollback re-tags
+    return f"now {verdict.digest[:19]} ({found}), verified --deep{note}{was}"
 
 
 def _copy_manifest(client: RegistryClient, p: Plan, digest: str, state: _Copied) -> None:
@@ -240,8 +241,7 @@ def _refused_delete(p: Plan, item: TagPlan) -> str:
     if p.host in _HUB_HOSTS:
         return (f"Docker Hub does not delete tags through the registry API; delete {p.old_repo}:{item.old_tag} in the Hub "
                 f"web UI (https://hub.docker.com/repository/docker/{p.old_repo}/tags) or with the Hub API: "
-                f"DELETE https://hub.docker.com/v2/namespaces/{p.old_repo.split('/')[0]}/repositories/"
-                f"{p.old_repo.split('/', 1)[-1]}/tags/{item.old_tag} with a Hub token")
+                f"DELETE https://hub.docker.com/v2/repositories/{p.old_repo}/tags/{item.old_tag}/ with a Hub token")
     return (f"{p.host} refuses deletes (405 UNSUPPORTED); enable them (distribution: storage.delete.enabled: true) "
             f"or delete {p.old_repo}:{item.old_tag} in the registry's own UI or API")
 
