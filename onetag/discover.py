@@ -113,7 +113,7 @@ def _exclude_matcher(config: Config):
         return lambda rel: False
     import pathspec
 
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", config.exclude)
+    spec = pathspec.GitIgnoreSpec.from_lines(config.exclude)
     return spec.match_file
 
 
@@ -155,7 +155,7 @@ def _walk(folder: Path) -> list[str]:
         if ignore_file.is_file():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((here, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
             except OSError:
                 pass
 

@@ -30,13 +30,13 @@ def scan(text: str, ctx: Context) -> Scan:
     froms = [ins for ins in doc.instructions if ins.keyword == "FROM"]
     for ins in doc.instructions:
         if ins.keyword == "FROM":
-            image, alias, platform = _from_parts(ins)
+            image, alias, platforms = _from_parts(ins)
             if image is not None and _is_image(image.value, stages):
                 refs.append(_site(image, "FROM"))
                 live_from.append((ins, image))
                 for name in _variables_used(image.value):
                     refs.extend(arg_values.get(name, ()))
-            if platform is not None:
+            for platform in platforms:
                 problem = _platform_problem(text, platform, is_last=ins is froms[-1])
                 if problem:
                     problems.append(problem)
@@ -73,22 +73,23 @@ def _is_image(value: str, stages: set[str]) -> bool:
     return value.lower() not in stages
 
 
-def _from_parts(ins: Instruction) -> tuple[Token | None, str | None, Token | None]:
-    """(image token, stage alias, --platform value token) of a FROM instruction."""
-    image = alias = platform = None
+def _from_parts(ins: Instruction) -> tuple[Token | None, str | None, list[Token]]:
+    """(image token, stage alias, --platform value tokens) of a FROM instruction."""
+    image = alias = None
+    platforms: list[Token] = []
     tokens = ins.tokens()
     for i, token in enumerate(tokens):
         if token.value.startswith("--"):
             if token.value.lower().startswith("--platform="):
                 cut = len("--platform=")
-                platform = Token(token.value[cut:], token.start + cut, token.end, token.contiguous)
+                platforms.append(Token(token.value[cut:], token.start + cut, token.end, token.contiguous))
             continue
         if image is None:
             image = token
         elif token.value.lower() == "as" and i + 1 < len(tokens):
             alias = tokens[i + 1].value
             break
-    return image, alias, platform
+    return image, alias, platforms
 
 
 def _flag_value(ins: Instruction, flag: str) -> Token | None:
