@@ -14,6 +14,19 @@ def cases(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.in.*"))
 
 
+def params(folder: Path) -> list:
+    """One pytest param per case of ``folder``, with the case name as its id."""
+    import pytest
+
+    return [pytest.param(source, id=case_id(source)) for source in cases(folder)]
+
+
+def plain_name(source: Path) -> str:
+    """``case.in.ext`` -> ``case.ext`` (the name a handler routes by)."""
+    case, _, ext = source.name.partition(".in.")
+    return f"{case}.{ext}"
+
+
 def case_id(path: Path) -> str:
     return path.name.split(".in.")[0]
 
@@ -30,10 +43,10 @@ def migrate(folder: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def check_pair(source: Path, tmp_path: Path, name: str) -> Path:
+def check_pair(source: Path, tmp_path: Path, name: str | None = None) -> Path:
     """Copy ``source`` into tmp_path as ``name`` (with a sidecar ``<case>.onetag.toml``), migrate
     twice, and assert the first run gives the expected bytes and the second changes nothing."""
-    target = tmp_path / name
+    target = tmp_path / (name or plain_name(source))
     shutil.copyfile(source, target)
     sidecar = source.with_name(case_id(source) + ".onetag.toml")
     if sidecar.exists():

@@ -20,7 +20,6 @@ import http.server
 import json
 import os
 import secrets
-import shutil
 import socket
 import socketserver
 import subprocess

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import platform
 import shutil
@@ -205,7 +204,7 @@ def test_missing_dockerfile_is_one_line_before_anything_runs(buildah_env, regist
     proc = onetag(["build", ".", "--backend", "buildah", "--push", "--image", f"{registry.host}/x/y", "--tag", "1"],
                   buildah_env, tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"onetag: error: no Dockerfile or Containerfile in .: pass -f/--file PATH"]
+    assert proc.stderr.strip().splitlines() == ["onetag: error: no Dockerfile or Containerfile in .: pass -f/--file PATH"]
 
 
 def test_multi_stage_build_platform_does_not_leak_into_the_final_stage(base_image, registry, buildah_env, tmp_path):

@@ -8,7 +8,6 @@ Flags checked against the tools' documentation: `docker buildx build` (--platfor
 
 from __future__ import annotations
 
-import shlex
 
 import pytest
 

@@ -11,16 +11,14 @@ from hypothesis import strategies as st
 
 from onetag.finding import Context
 from onetag.migrate import jsonc
-from tests.test_shell import fixture_cases, migrate_copy
+from tests.pairs import check_pair, params
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "json"
 
 
-@pytest.mark.parametrize(("given_path", "expected"), fixture_cases("json"))
-def test_json_fixture(given_path: Path, expected: Path | None, tmp_path: Path) -> None:
-    case, _, ext = given_path.name.partition(".in.")
-    first, second = migrate_copy(given_path, tmp_path, f"{case}.{ext}")
-    want = (expected or given_path).read_text(encoding="utf-8")
-    assert first == want
-    assert second == first
+@pytest.mark.parametrize("source", params(FIXTURES))
+def test_json_fixture(source: Path, tmp_path: Path) -> None:
+    check_pair(source, tmp_path)
 
 
 def _refs(text: str) -> list[tuple[str, str, bool]]:

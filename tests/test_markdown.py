@@ -12,18 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetag.cli import cli
+from tests.pairs import check_pair, params
 from onetag.finding import Context
-from onetag.migrate import available
 from onetag.migrate import markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "markdown"
 CASES = sorted(FIXTURES.glob("*.in.md"))
-NEEDS = {"shell_": "shell", "fences": "jsonc"}  # case-name prefix -> handler the case needs
 
-
-def _expected(case: Path) -> Path:
-    out = case.with_name(case.name.replace(".in.", ".out."))
-    return out if out.exists() else case
 
 
 def _run(*args: str, cwd: Path):
@@ -39,15 +34,9 @@ def migrate_copy(case: Path, tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name.split(".")[0] for c in CASES])
+@pytest.mark.parametrize("case", params(FIXTURES))
 def test_fixture_pair(case: Path, tmp_path: Path) -> None:
-    for prefix, fmt in NEEDS.items():
-        if case.name.startswith(prefix) and not available(fmt):
-            pytest.skip(f"needs the {fmt} handler")
-    target = migrate_copy(case, tmp_path)
-    assert target.read_bytes() == _expected(case).read_bytes()
-    _run("migrate", "--allow-dirty", str(target), cwd=tmp_path)
-    assert target.read_bytes() == _expected(case).read_bytes(), "a second run changed the file"
+    check_pair(case, tmp_path)
 
 
 def _lint(path: Path) -> list[tuple[int, int, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetag.cli import cli
+from tests.pairs import check_pair, params
 from onetag.finding import Context
-from onetag.migrate import available
 from onetag.migrate import python as python_handler
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "python"
 CASES = sorted(FIXTURES.glob("*.in.py"))
-NEEDS = {"shell_": "shell"}
 
-
-def _expected(case: Path) -> Path:
-    out = case.with_name(case.name.replace(".in.", ".out."))
-    return out if out.exists() else case
 
 
 def _run(*args: str):
@@ -32,17 +26,9 @@ def _run(*args: str):
     return result
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name.split(".")[0] for c in CASES])
+@pytest.mark.parametrize("case", params(FIXTURES))
 def test_fixture_pair(case: Path, tmp_path: Path) -> None:
-    for prefix, fmt in NEEDS.items():
-        if case.name.startswith(prefix) and not available(fmt):
-            pytest.skip(f"needs the {fmt} handler")
-    target = tmp_path / case.name
-    shutil.copyfile(case, target)
-    _run("migrate", "--allow-dirty", str(target))
-    assert target.read_bytes() == _expected(case).read_bytes()
-    _run("migrate", "--allow-dirty", str(target))
-    assert target.read_bytes() == _expected(case).read_bytes(), "a second run changed the file"
+    check_pair(case, tmp_path)
 
 
 def _lint(path: Path) -> list[tuple[int, int, str]]:

@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onetag.cli import cli
+from tests.pairs import check_pair, params
 from onetag.finding import Context
 from onetag.migrate import shell
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def fixture_cases(folder: str) -> list:
-    """(input, expected or None) per case of ``fixtures/<folder>``; None means must not change."""
-    cases = []
-    for given_path in sorted((FIXTURES / folder).glob("*.in.*")):
-        case, _, ext = given_path.name.partition(".in.")
-        expected = given_path.with_name(f"{case}.out.{ext}")
-        cases.append(pytest.param(given_path, expected if expected.exists() else None, id=given_path.name))
-    return cases
-
-
-def migrate_copy(source: Path, tmp_path: Path, name: str) -> tuple[str, str]:
-    """Migrate a copy of ``source`` named ``name`` twice with the CLI; return both results."""
-    target = tmp_path / name
-    shutil.copyfile(source, target)
-    runner = CliRunner()
-    results = []
-    for _ in range(2):
-        outcome = runner.invoke(cli, ["migrate", "--allow-dirty", str(tmp_path)], catch_exceptions=False)
-        assert outcome.exit_code == 0, outcome.output
-        results.append(target.read_bytes().decode("utf-8"))
-    return results[0], results[1]
-
-
-@pytest.mark.parametrize(("given_path", "expected"), fixture_cases("shell"))
-def test_shell_fixture(given_path: Path, expected: Path | None, tmp_path: Path) -> None:
-    case, _, ext = given_path.name.partition(".in.")
-    first, second = migrate_copy(given_path, tmp_path, f"{case}.{ext}")
-    want = (expected or given_path).read_text(encoding="utf-8")
-    assert first == want
-    assert second == first  # idempotent
+@pytest.mark.parametrize("source", params(FIXTURES / "shell"))
+def test_shell_fixture(source: Path, tmp_path: Path) -> None:
+    check_pair(source, tmp_path)
 
 
 # (input, expected [(subcommand, [image values])]) -- image values are checked against their spans too.
@@ -166,5 +137,4 @@ def test_files_without_findings_stay_identical(tmp_path_factory, lines: list[str
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = folder / "out"
     out.mkdir()
-    first, _ = migrate_copy(source, out, "script.sh")
-    assert first == source.read_text(encoding="utf-8")
+    check_pair(source, out, "script.sh")  # no .out twin: must stay byte-identical

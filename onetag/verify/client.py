@@ -13,7 +13,6 @@ import hashlib
 import ipaddress
 import ssl
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
