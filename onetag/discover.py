@@ -68,7 +68,7 @@ def discover(paths: list[Path], config: Config, *, cwd: Path | None = None) -> D
                     notices.append(f"{_rel(path, cwd_s)}: no handler for this kind of file; skipped")
                 continue
             rel = _rel(path, cwd_s)
-            if exclude(_rel(path, exclude_base)):
+            if not explicit and exclude(_rel(path, exclude_base)):
                 continue
             try:
                 info = os.lstat(path)

@@ -113,3 +113,10 @@ def test_lint_of_one_dockerfile_imports_no_other_parser(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_a_file_named_explicitly_is_read_even_when_excluded(tmp_path: Path) -> None:
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "Dockerfile").write_text("FROM arm64v8/node:20\n")
+    config = Config(exclude=("vendor/",), root=tmp_path)
+    assert [c.rel for c in discover([tmp_path / "vendor" / "Dockerfile"], config, cwd=tmp_path).files] == ["vendor/Dockerfile"]
