@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from onetag.config import Config
@@ -63,6 +63,10 @@ _PIECES = ["FROM ", "arm64v8/node:20", "acme/app-arm:1", "acme/app:1", "# ", "# 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+# Found by this test: a repeated flag, and flags that start a continuation line.
+@example("FROM --platform=linux/amd64 --platform=linux/amd64 ")
+@example("FROM \\\n--platform=linux/amd64 \narm64v8/node:20")
+@example("FROM \\\n--platform=linux/amd64 # If on arm64, use:\narm64v8/node:20")
 def test_engine_migrate_is_idempotent_on_random_dockerfiles(text: str) -> None:
     once, findings = _migrate_text(text)
     if not any(f.fixable for f in findings):

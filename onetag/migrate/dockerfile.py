@@ -37,7 +37,8 @@ def scan(text: str, ctx: Context) -> Scan:
                 for name in _variables_used(image.value):
                     refs.extend(arg_values.get(name, ()))
             for platform in platforms:
-                problem = _platform_problem(text, platform, is_last=ins is froms[-1])
+                # A FROM without an image is broken: offer no fix that would change what it parses as.
+                problem = _platform_problem(text, platform, fixable=ins is froms[-1] and image is not None)
                 if problem:
                     problems.append(problem)
             if alias:
@@ -138,12 +139,15 @@ def _arg_defaults(doc: Dockerfile) -> dict[str, list[RefSite]]:
     return out
 
 
-def _platform_problem(text: str, platform: Token, is_last: bool) -> Problem | None:
+def _platform_problem(text: str, platform: Token, fixable: bool) -> Problem | None:
     if "$" in platform.value:
         return None  # $BUILDPLATFORM/$TARGETPLATFORM are right; another variable's value is unknown here
     flag_start = platform.start - len("--platform=")
     span = Span(flag_start, platform.end)
-    if is_last and platform.contiguous:
+    # Only when the flag follows something on its own line: removing a flag that starts a
+    # continuation line could turn that line into a comment or a blank, joining the next line.
+    line_start = max(text.rfind("\n", 0, flag_start), text.rfind("\r", 0, flag_start)) + 1
+    if fixable and platform.contiguous and text[line_start:flag_start].strip():
         # Remove the flag and the blanks after it: "FROM --platform=x img" becomes "FROM img".
         blanks = _BLANKS.match(text, platform.end).end() - platform.end
         return Problem(
