@@ -74,12 +74,11 @@ def timed(cmd: list[str], runs: int, cwd: Path | None = None) -> tuple[float, fl
     """(median wall seconds, max peak RSS MiB of the child) over ``runs`` runs."""
     walls, peaks = [], []
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
         subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         walls.append(time.perf_counter() - start)
-        peaks.append(_peak_rss(cmd, cwd) if not peaks else peaks[-1])
-        del before
+        if not peaks:
+            peaks.append(_peak_rss(cmd, cwd))
     return statistics.median(walls), max(peaks)
 
 
@@ -107,7 +106,7 @@ def main() -> int:
         print(f"tree: {args.files} files ({n_docker} Dockerfiles) in {tree} [{time.perf_counter() - start:.1f}s to generate]")
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         lint_wall, lint_rss = timed([*ONETAG, "lint", "."], args.runs, tree)
-        rg = shutil.which("rg")
+        rg = shutil.which("rg")  # Debian's ripgrep (scripts/setup.sh installs it)
         print(f"1. onetag lint (tree)          {lint_wall * 1000:8.0f} ms   peak {lint_rss:6.1f} MiB")
         if rg:
             rg_wall, _ = timed([rg, "-c", RG_PATTERN, "."], args.runs, tree)
@@ -116,7 +115,7 @@ def main() -> int:
             print("   rg: not installed (apt-get install ripgrep)")
         dockerfiles = sorted(str(p) for p in tree.rglob("*.Dockerfile"))
         d_wall, _ = timed([*ONETAG, "lint", *dockerfiles], args.runs, tree)
-        hadolint = shutil.which("hadolint")
+        hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
         print(f"2. onetag lint ({len(dockerfiles)} Dockerfiles) {d_wall * 1000:8.0f} ms   {d_wall / len(dockerfiles) * 1000:.2f} ms per file")
         if hadolint:
             h_wall, _ = timed([hadolint, "--no-fail", *dockerfiles], args.runs, tree)

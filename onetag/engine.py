@@ -31,6 +31,7 @@ class FileScan:
 class Run:
     files: list[FileScan]
     notices: list[str] = field(default_factory=list)
+    jobs: int | None = None  # processes for the later passes (None: one per core)
 
 
 def scan_paths(
@@ -40,30 +41,26 @@ def scan_paths(
     discovery = discover(paths, config, cwd=cwd)
     quick = prefilter(list(config.images))
     results = _scan_all(discovery.files, config, quick, jobs, progress)
-    return Run(results, discovery.notices)
-
-
-_PARALLEL_MIN_FILES = 2000
+    return Run(results, discovery.notices, jobs)
 
 
 def _scan_all(files: list[Candidate], config: Config, quick, jobs: int | None, progress=None) -> list[FileScan]:
     """Scan in file order; large trees across processes (output order stays deterministic).
 
-    ``progress(files)`` wraps the result iterator (a progress bar), or None.
+    Workers send back only the files the prefilter let through: most files of a large tree
+    hold nothing, and their results would cost more to pickle than to compute.
     """
-    import os
-
-    wrap = progress or (lambda items, total: items)
-    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers <= 1 or len(files) < _PARALLEL_MIN_FILES:
-        return list(wrap((scan_file(candidate, config, quick) for candidate in files), len(files)))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(wrap(pool.map(partial(scan_file, config=config, quick=quick), files, chunksize=256), len(files)))
+    from onetag.parallel import pmap
+
+    scanned = pmap(partial(_scan_or_none, config=config, quick=quick), files, jobs=jobs, progress=progress)
+    return [result or FileScan(candidate) for candidate, result in zip(files, scanned)]
+
+
+def _scan_or_none(candidate: Candidate, config: Config, quick) -> FileScan | None:
+    result = scan_file(candidate, config, quick)
+    return None if result.file is None and result.error is None else result
 
 
 def scan_file(candidate: Candidate, config: Config, quick=None) -> FileScan:
@@ -217,26 +214,33 @@ def _grep_names(run: Run, names: set[str]) -> set[str]:
                 forms.append(path[len("library/"):])
         for form in forms:
             spellings[form.encode()] = name
-    alternatives = b"|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True))
-    pattern = re.compile(rb"(?<![\w./-])(" + alternatives + rb")(?![\w/-]|\.\w)")
-    found: set[str] = set()
-    for fs in run.files:
-        data = fs.file.raw if fs.file else _read(fs.candidate.path)
-        if not any(spelling in data for spelling in spellings):
-            continue  # substring tests first: the regex only runs where a name occurs at all
-        for match in pattern.finditer(data):
-            found.add(spellings[match.group(1)])
-        if found == names:
-            break
-    return found
+    from functools import partial
+
+    from onetag.parallel import pmap
+
+    keys = tuple(sorted(spellings, key=len, reverse=True))
+    found = set().union(*(_spellings_in(fs.file.raw, keys) for fs in run.files if fs.file))
+    cold = [fs.candidate.path for fs in run.files if fs.file is None and fs.error is None]
+    if {spellings[k] for k in found} != names:
+        found = found.union(*pmap(partial(_spellings_in_file, keys=keys), cold, jobs=run.jobs))
+    return {spellings[k] for k in found}
 
 
-def _read(path: str) -> bytes:
+def _spellings_in(data: bytes, keys: tuple[bytes, ...]) -> set[bytes]:
+    """Which ``keys`` stand in ``data`` as whole image names (not inside a longer name)."""
+    present = [k for k in keys if k in data]  # substring tests first: cheap, and usually empty
+    if not present:
+        return set()
+    pattern = re.compile(rb"(?<![\w./-])(" + b"|".join(re.escape(k) for k in present) + rb")(?![\w/-]|\.\w)")
+    return {match.group(1) for match in pattern.finditer(data)}
+
+
+def _spellings_in_file(path: str, keys: tuple[bytes, ...]) -> set[bytes]:
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return _spellings_in(handle.read(), keys)
     except OSError:
-        return b""
+        return set()
 
 
 def _mapping_for(text: str, mappings: dict[str, str]) -> str | None:

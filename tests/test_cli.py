@@ -193,7 +193,9 @@ def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch) -> None:
 
     for i in range(40):
         (tmp_path / f"s{i}.Dockerfile").write_text(f"FROM arm64v8/node:{i}\n# FROM acme/app-arm:{i}\nFROM acme/app:{i}\n")
-    monkeypatch.setattr(engine, "_PARALLEL_MIN_FILES", 1)
+    from onetag import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 1)
     serial = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=1), Config(), engine.Options())
     parallel = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=2), Config(), engine.Options())
     assert parallel == serial and len(serial) == 40
