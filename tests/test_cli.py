@@ -199,3 +199,27 @@ def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch) -> None:
     serial = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=1), Config(), engine.Options())
     parallel = engine.build_findings(engine.scan_paths([tmp_path], Config(), jobs=2), Config(), engine.Options())
     assert parallel == serial and len(serial) == 40
+
+
+def test_progress_only_for_a_person_at_a_terminal(monkeypatch) -> None:
+    from onetag import commands
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert commands._progress(False) is None  # pytest's stderr is not a terminal
+    monkeypatch.setattr("sys.stderr", Tty())
+    wrap = commands._progress(False)
+    assert wrap is not None and list(wrap(iter(range(1500)), 1500)) == list(range(1500))
+    assert commands._progress(True) is None  # --no-progress
+    monkeypatch.setenv("CI", "true")
+    assert commands._progress(False) is None
