@@ -73,6 +73,36 @@ def unmask_variables(text: str, variables: list[str]) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: variables[int(m.group(1))], text)
 
 
+def parse_template(text: str):
+    """``(ImageRef, variables)`` for a reference that may hold variables (parsed with grammar-safe
+    placeholders in their place), or ``(None, variables)`` when it is no reference."""
+    from onetag.imageref import ReferenceError, parse
+
+    masked, variables = mask_variables(text)
+    try:
+        return parse(masked), variables
+    except ReferenceError:
+        return None, variables
+
+
+def is_template_reference(text: str) -> bool:
+    """True when ``text`` is an image reference once its variables are set aside."""
+    return parse_template(text)[0] is not None
+
+
+def repository_key(text: str, with_tag: bool = False) -> str | None:
+    """Normalized ``domain/path`` (plus ``:tag``, variables kept, when asked) of a reference as
+    written, or None: the key two spellings of one image share."""
+    ref, variables = parse_template(text)
+    if ref is None:
+        return None
+    ref = ref.normalized()
+    name = f"{ref.domain}/{ref.path}"
+    if with_tag:
+        return f"{name}:{unmask_variables(ref.tag or 'latest', variables)}"
+    return name
+
+
 def has_variables(text: str) -> bool:
     return _VAR.search(text) is not None
 
@@ -84,12 +114,8 @@ def arch_of(token: str) -> str | None:
 
 def detect(text: str) -> Proposal | None:
     """Propose the unified reference for an architecture-specific ``text``, or None."""
-    from onetag.imageref import ReferenceError, parse
-
-    masked, variables = mask_variables(text)
-    try:
-        ref = parse(masked)
-    except ReferenceError:
+    ref, variables = parse_template(text)
+    if ref is None:
         return None
     proposal = _detect_parsed(ref)
     if proposal is None:

@@ -162,26 +162,10 @@ def _proposals(run: Run, options: Options) -> dict[str, archnames.Proposal | Non
     return found
 
 
-def _name_key(text: str, with_tag: bool = False) -> str | None:
-    """Normalized repository name (``domain/path``, plus ``:tag`` when asked) of a reference as
-    written (variables allowed), or None."""
-    from onetag.imageref import ReferenceError, parse
-
-    masked, variables = archnames.mask_variables(text)
-    try:
-        ref = parse(masked).normalized()
-    except ReferenceError:
-        return None
-    name = f"{ref.domain}/{ref.path}"
-    if with_tag:
-        return f"{name}:{archnames.unmask_variables(ref.tag or 'latest', variables)}"
-    return name
-
-
 def _evidence_key(proposal: archnames.Proposal) -> str | None:
     """What must be referenced elsewhere to show the unified image exists: the repository for a
     renamed repository, the repository *and* tag for an arch-specific tag (same repository)."""
-    return _name_key(proposal.new, with_tag=proposal.code == "OT103")
+    return archnames.repository_key(proposal.new, with_tag=proposal.code == "OT103")
 
 
 def _evidence(run: Run, proposals: dict[str, archnames.Proposal | None]) -> set[str]:
@@ -193,8 +177,8 @@ def _evidence(run: Run, proposals: dict[str, archnames.Proposal | None]) -> set[
     present: set[str | None] = set()
     for fs in run.files:
         for site in fs.scan.refs if fs.scan else ():
-            present.add(_name_key(site.text))
-            present.add(_name_key(site.text, with_tag=True))
+            present.add(archnames.repository_key(site.text))
+            present.add(archnames.repository_key(site.text, with_tag=True))
     found = {name for name in wanted if name in present}
     missing = wanted - found
     if missing:
@@ -249,10 +233,8 @@ def _mapping_for(text: str, mappings: dict[str, str]) -> str | None:
         return None
     from onetag.imageref import ReferenceError, parse
 
-    masked, variables = archnames.mask_variables(text)
-    try:
-        ref = parse(masked)
-    except ReferenceError:
+    ref, variables = archnames.parse_template(text)
+    if ref is None:
         return None
     norm = ref.normalized()
     for old, new in mappings.items():

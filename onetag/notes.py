@@ -28,13 +28,8 @@ class Change:
 
 
 def _familiar(text: str) -> str:
-    from onetag.imageref import ReferenceError, parse
-
-    masked, variables = archnames.mask_variables(text)
-    try:
-        return archnames.unmask_variables(parse(masked).familiar(), variables)
-    except ReferenceError:
-        return text
+    ref, variables = archnames.parse_template(text)
+    return archnames.unmask_variables(ref.familiar(), variables) if ref is not None else text
 
 
 def _pairs(run, per_file, mappings: dict[str, str]) -> list[tuple[str, str]]:  # noqa: ANN001 - engine Run, findings

@@ -190,15 +190,10 @@ def _same_image(a: str, b: str) -> bool:
 
 
 def _unified_key(text: str) -> str:
-    from onetag.imageref import ReferenceError, parse
-
     proposal = archnames.detect(text)
     unified = proposal.new if proposal else text
-    masked, _ = archnames.mask_variables(unified)
-    try:
-        return parse(masked).normalized().canonical()
-    except ReferenceError:
-        return unified
+    ref, _ = archnames.parse_template(unified)
+    return ref.normalized().canonical() if ref is not None else unified
 
 
 def _alternatives(

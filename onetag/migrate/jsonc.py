@@ -216,14 +216,11 @@ def _is_image(value: str, key: str) -> bool:
     """A whole string that names an image: it parses as a reference and has a tag, a digest, a
     registry, or an image-like key. Bare words ("aarch64-unknown-linux-gnu", "my-app") do not count."""
     from onetag import archnames
-    from onetag.imageref import ReferenceError, parse as parse_ref
 
     if not value or len(value) > 512 or value.strip() != value:
         return False
-    masked, _ = archnames.mask_variables(value)
-    try:
-        ref = parse_ref(masked)
-    except ReferenceError:
+    ref, _ = archnames.parse_template(value)
+    if ref is None:
         return False
     return bool(ref.tag or ref.digest or ref.domain or _IMAGE_KEY.search(key))
 

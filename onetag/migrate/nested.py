@@ -126,10 +126,7 @@ def is_image(text: str) -> bool:
     """A whole image reference that names a path or tag (``acme/app``, ``node:20``), not a bare word."""
     if "/" not in text and ":" not in text and "@" not in text:
         return False
-    from onetag.imageref import is_reference
-
-    masked, _ = archnames.mask_variables(text)
-    return is_reference(masked)
+    return archnames.is_template_reference(text)
 
 
 def loose_refs(region: Region, where: str) -> Scan:

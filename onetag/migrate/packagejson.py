@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from onetag import archnames
 from onetag.edits import Edit, Span
 from onetag.finding import Context, Problem, RefSite, Scan
 from onetag.migrate import jsonc, shell
@@ -78,18 +79,6 @@ def _scripts(node: jsonc.Node) -> list[_Script]:
 # ---------------------------------------------------------------- classification
 
 
-def _name_key(text: str) -> str | None:
-    from onetag import archnames
-    from onetag.imageref import ReferenceError, parse
-
-    masked, _ = archnames.mask_variables(text)
-    try:
-        ref = parse(masked).normalized()
-    except ReferenceError:
-        return None
-    return f"{ref.domain}/{ref.path}"
-
-
 def _arch_named(text: str) -> bool:
     from onetag.archnames import ARCH_SYNONYMS
 
@@ -99,7 +88,6 @@ def _arch_named(text: str) -> bool:
 def _per_arch(command: shell.Command, script_name: str) -> tuple[str, str] | None:
     """(unified image, per-arch image as written) when ``command`` builds, tags or pushes one
     architecture's image: by its name, or a single --platform in an arch-named script or tag."""
-    from onetag import archnames
 
     if command.simple.comment or command.action not in ("build", "push", "tag"):
         return None
@@ -136,7 +124,7 @@ def _per_arch_problems(text: str, node: jsonc.Node, scripts: list[_Script], ctx:
         found = [_per_arch(c, script.name) for c in script.commands if c is not None]
         hits = [f for f in found if f is not None]
         if hits and all(f is not None for f in found):
-            key = _name_key(hits[0][0])
+            key = archnames.repository_key(hits[0][0])
             if key:
                 per_arch.setdefault(key, []).append((script, hits[0][1]))
     problems = []
@@ -150,7 +138,6 @@ def _per_arch_problems(text: str, node: jsonc.Node, scripts: list[_Script], ctx:
 
 
 def _report(script: _Script, image: str, ctx: Context) -> Problem:
-    from onetag import archnames
 
     proposal = archnames.detect(image)
     unified = proposal.new if proposal else image
@@ -200,7 +187,6 @@ def _migration(text, node, scripts, key, group, ctx: Context) -> Problem | None:
 
 def _publish_script(scripts: list[_Script], removed: set[str], key: str) -> tuple[_Script, shell.Command] | None:
     """The script that pushes the unified image ``key`` (a push, or a build with --push)."""
-    from onetag import archnames
 
     for script in scripts:
         if script.name in removed:
@@ -209,7 +195,7 @@ def _publish_script(scripts: list[_Script], removed: set[str], key: str) -> tupl
             if command is None or not command.pushes or command.tool != "docker":
                 continue
             for word in command.images:
-                if _name_key(word.value) == key and archnames.detect(word.value) is None:
+                if archnames.repository_key(word.value) == key and archnames.detect(word.value) is None:
                     return script, command
     return None
 
@@ -245,7 +231,7 @@ def _build_source(script, push, scripts, removed, key, group):
     def builds(s: _Script):
         for command in s.commands:
             if command is not None and command.action == "build" and not command.simple.comment:
-                if any(_name_key(w.value) == key for w in command.images):
+                if any(archnames.repository_key(w.value) == key for w in command.images):
                     yield command
 
     if push.action == "build":
@@ -268,12 +254,12 @@ def _build_source(script, push, scripts, removed, key, group):
 
 def _related(simple: shell.Simple, command, key: str, scripts: set[str]) -> bool:
     if command is not None:
-        return command.action in ("build", "push", "tag") and any(_name_key(w.value) == key for w in command.images)
+        return command.action in ("build", "push", "tag") and any(archnames.repository_key(w.value) == key for w in command.images)
     return _runs_script(simple) in scripts
 
 
 def _image_word(command: shell.Command, key: str) -> shell.Word | None:
-    return next((w for w in command.images if _name_key(w.value) == key), None)
+    return next((w for w in command.images if archnames.repository_key(w.value) == key), None)
 
 
 def _buildx(source: shell.Command, tag: shell.Word | None, ctx: Context) -> str:

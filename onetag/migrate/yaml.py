@@ -155,10 +155,7 @@ class _Walker:
                 self._add(match.start() + item.index(word), word, where)
 
     def _add(self, start: int, value: str, where: str) -> None:
-        from onetag.imageref import is_reference
-
-        masked, _ = archnames.mask_variables(value)
-        if value and is_reference(masked):
+        if value and archnames.is_template_reference(value):
             span = Span(start, start + len(value))
             self.refs.setdefault(span, RefSite(span, value, where))
 
