@@ -59,3 +59,12 @@ def check_pair(source: Path, tmp_path: Path, name: str | None = None) -> Path:
     assert code == 0, output
     assert target.read_bytes() == first, "second migrate run changed the file"
     return target
+
+
+def positions(path: Path, select: str = "OT1") -> list[tuple[int, int, str]]:
+    """(line, col, code) of every finding ``onetag lint`` reports for ``path``."""
+    import json
+
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", "--select", select, str(path)], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return [(f["line"], f["col"], f["code"]) for f in json.loads(result.stdout)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetag.cli import cli
-from tests.pairs import check_pair, params
+from tests.pairs import check_pair, params, positions
 from onetag.finding import Context
 from onetag.migrate import markdown
 
@@ -39,17 +38,12 @@ def test_fixture_pair(case: Path, tmp_path: Path) -> None:
     check_pair(case, tmp_path)
 
 
-def _lint(path: Path) -> list[tuple[int, int, str]]:
-    result = _run("lint", "--format", "json", "--select", "OT1", str(path), cwd=path.parent)
-    return [(f["line"], f["col"], f["code"]) for f in json.loads(result.stdout)]
-
-
 def test_seed_positions() -> None:
-    assert _lint(FIXTURES / "seed.in.md") == [(8, 8, "OT104")]
+    assert positions(FIXTURES / "seed.in.md") == [(8, 8, "OT104")]
 
 
 def test_prose_positions() -> None:
-    found = _lint(FIXTURES / "prose.in.md")
+    found = positions(FIXTURES / "prose.in.md")
     assert [f for f in found if f[2] == "OT105"] == [
         (3, 1, "OT105"),  # If you are on Apple Silicon, use the -arm image.
         (4, 1, "OT105"),  # For ARM64 machines use `acme/app-arm`.
@@ -61,11 +55,11 @@ def test_prose_positions() -> None:
 
 
 def test_crlf_positions() -> None:
-    assert _lint(FIXTURES / "crlf.in.md") == [(6, 8, "OT104"), (10, 6, "OT102")]
+    assert positions(FIXTURES / "crlf.in.md") == [(6, 8, "OT104"), (10, 6, "OT102")]
 
 
 def test_words_have_no_findings() -> None:
-    assert _lint(FIXTURES / "words.in.md") == []
+    assert positions(FIXTURES / "words.in.md") == []
 
 
 def test_inline_code_spans_are_exact() -> None:

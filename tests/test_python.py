@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetag.cli import cli
-from tests.pairs import check_pair, params
+from tests.pairs import check_pair, params, positions
 from onetag.finding import Context
 from onetag.migrate import python as python_handler
 
@@ -31,24 +30,19 @@ def test_fixture_pair(case: Path, tmp_path: Path) -> None:
     check_pair(case, tmp_path)
 
 
-def _lint(path: Path) -> list[tuple[int, int, str]]:
-    result = _run("lint", "--format", "json", "--select", "OT1", str(path))
-    return [(f["line"], f["col"], f["code"]) for f in json.loads(result.stdout)]
-
-
 def test_string_positions() -> None:
-    assert _lint(FIXTURES / "strings.in.py") == [
+    assert positions(FIXTURES / "strings.in.py") == [
         (4, 9, "OT102"), (5, 12, "OT101"), (7, 9, "OT102"), (8, 12, "OT102"),
         (10, 16, "OT101"), (11, 23, "OT101"), (14, 16, "OT101"),
     ]
 
 
 def test_non_ascii_positions_are_characters() -> None:
-    assert _lint(FIXTURES / "unicode.in.py") == [(3, 10, "OT102"), (4, 27, "OT102")]
+    assert positions(FIXTURES / "unicode.in.py") == [(3, 10, "OT102"), (4, 27, "OT102")]
 
 
 def test_noop_has_no_findings() -> None:
-    assert _lint(FIXTURES / "noop.in.py") == []
+    assert positions(FIXTURES / "noop.in.py") == []
 
 
 def test_invalid_python_is_an_error() -> None:

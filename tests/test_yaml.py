@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetag.cli import cli
-from tests.pairs import check_pair, params
+from tests.pairs import check_pair, params, positions
 from onetag.finding import Context
 from onetag.migrate import yaml as yaml_handler
 
@@ -31,23 +30,18 @@ def test_fixture_pair(case: Path, tmp_path: Path) -> None:
     check_pair(case, tmp_path)
 
 
-def _lint(path: Path) -> list[tuple[int, int, str]]:
-    result = _run("lint", "--format", "json", "--select", "OT1,OT2", str(path))
-    return [(f["line"], f["col"], f["code"]) for f in json.loads(result.stdout)]
-
-
 def test_compose_positions() -> None:
-    assert _lint(FIXTURES / "compose.in.yml") == [
+    assert positions(FIXTURES / "compose.in.yml", "OT1,OT2") == [
         (3, 10, "OT101"), (14, 13, "OT102"), (16, 13, "OT102"), (18, 12, "OT103"), (22, 11, "OT103"),
     ]
 
 
 def test_platform_pin_is_reported_not_fixed() -> None:
-    assert _lint(FIXTURES / "platform.in.yml") == [(4, 15, "OT201")]
+    assert positions(FIXTURES / "platform.in.yml", "OT1,OT2") == [(4, 15, "OT201")]
 
 
 def test_workflow_positions() -> None:
-    found = _lint(FIXTURES / "workflow.in.yml")
+    found = positions(FIXTURES / "workflow.in.yml", "OT1,OT2")
     assert found[:5] == [(8, 16, "OT102"), (11, 16, "OT102"), (13, 17, "OT102"), (16, 24, "OT102"), (22, 14, "OT102")]
     assert (27, 29, "OT101") in found  # second item of `images: acme/app, acme/app-arm`
     assert (30, 13, "OT101") in found  # a line of a `tags: |` block
@@ -55,7 +49,7 @@ def test_workflow_positions() -> None:
 
 
 def test_keys_are_not_references() -> None:
-    assert _lint(FIXTURES / "keys.in.yml") == []
+    assert positions(FIXTURES / "keys.in.yml", "OT1,OT2") == []
 
 
 def test_invalid_yaml_names_the_line() -> None:
