@@ -40,23 +40,12 @@ def _mappings(config, pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _load(paths: tuple[Path, ...], config_path: Path | None):
-    from onetag.config import Config, load_config, parse_config
+    from onetag.config import load_config, load_config_file
 
     if config_path is not None:
-        import tomllib
-
-        from onetag.errors import ConfigError
-
-        try:
-            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise ConfigError(f"{config_path}: cannot read configuration: {err}") from None
-        if config_path.name == "pyproject.toml":
-            return parse_config(data.get("tool", {}).get("onetag", {}), config_path, "tool.onetag.")
-        return parse_config(data, config_path)
+        return load_config_file(config_path)
     start = paths[0] if paths else Path.cwd()
-    config = load_config(start if start.exists() else Path.cwd())
-    return config if isinstance(config, Config) else Config()
+    return load_config(start if start.exists() else Path.cwd())
 
 
 def _common(func):

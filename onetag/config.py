@@ -70,7 +70,13 @@ def load_config(start: Path) -> Config:
     found = find_config_file(start)
     if found is None:
         return Config()
-    path, in_pyproject = found
+    return load_config_file(*found)
+
+
+def load_config_file(path: Path, in_pyproject: bool | None = None) -> Config:
+    """Load and validate one configuration file (``[tool.onetag]`` when it is a pyproject.toml)."""
+    if in_pyproject is None:
+        in_pyproject = path.name == "pyproject.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
