@@ -242,7 +242,8 @@ def test_docker_hub_delete_advice() -> None:
 
     text = _refused_delete(Plan("registry-1.docker.io", "acme/app-arm", "acme/app", "delete", ()), TagPlan("1.0", "1.0", "delete"))
     assert "Docker Hub does not delete tags through the registry API" in text
-    assert "DELETE https://hub.docker.com/v2/repositories/acme/app-arm/tags/1.0/ with a Hub token" in text
+    assert "https://hub.docker.com/repository/docker/acme/app-arm/tags" in text
+    assert "Docker Hub API" in text and "acme/app-arm:1.0" in text
 
 
 def test_pairs_sort_versions_naturally() -> None:

@@ -240,8 +240,8 @@ def _delete(client: RegistryClient, p: Plan, item: TagPlan) -> str:
 def _refused_delete(p: Plan, item: TagPlan) -> str:
     if p.host in _HUB_HOSTS:
         return (f"Docker Hub does not delete tags through the registry API; delete {p.old_repo}:{item.old_tag} in the Hub "
-                f"web UI (https://hub.docker.com/repository/docker/{p.old_repo}/tags) or with the Hub API: "
-                f"DELETE https://hub.docker.com/v2/repositories/{p.old_repo}/tags/{item.old_tag}/ with a Hub token")
+                f"web UI (https://hub.docker.com/repository/docker/{p.old_repo}/tags) or through the Docker Hub API "
+                f"(https://docs.docker.com/reference/api/hub/latest/, tag {p.old_repo}:{item.old_tag}) with a Hub token")
     return (f"{p.host} refuses deletes (405 UNSUPPORTED); enable them (distribution: storage.delete.enabled: true) "
             f"or delete {p.old_repo}:{item.old_tag} in the registry's own UI or API")
 
