@@ -12,9 +12,9 @@ from onetag.config import Config
 from onetag.discover import Candidate, discover, prefilter
 from onetag.edits import Edit, LineIndex, Span
 from onetag.files import TextFile, UnreadableFile, decode
-from onetag.finding import Context, Finding, Problem, RefSite, Scan
+from onetag.finding import Context, Finding, RefSite, Scan
 from onetag.migrate import handler
-from onetag.migrate.rules import RULES, severity_of
+from onetag.migrate.rules import severity_of
 
 _IGNORE = re.compile(r"onetag:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
 
@@ -341,5 +341,3 @@ def fixes_for(findings: list[Finding]) -> list[Edit]:
 def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end or (a == b)
 
-
-__all__ = ["Options", "Run", "FileScan", "scan_paths", "build_findings", "fixes_for", "collect_references", "RULES", "Problem"]

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onetag.cli import cli
-from tests.pairs import check_pair, params, positions
+from tests.pairs import check_pair, migrate, params, positions
 from onetag.finding import Context
 from onetag.migrate import markdown
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "markdown"
-CASES = sorted(FIXTURES.glob("*.in.md"))
-
-
-
-def _run(*args: str, cwd: Path):
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"NO_COLOR": "1"})
-    assert result.exit_code in (0, 1), result.output
-    return result
-
-
-def migrate_copy(case: Path, tmp_path: Path) -> Path:
-    target = tmp_path / case.name
-    shutil.copyfile(case, target)
-    _run("migrate", "--allow-dirty", str(target), cwd=tmp_path)
-    return target
 
 
 @pytest.mark.parametrize("case", params(FIXTURES))
@@ -124,5 +106,6 @@ def test_files_without_findings_stay_identical(text: str, tmp_path_factory) -> N
     folder = tmp_path_factory.mktemp("md")
     target = folder / "README.md"
     target.write_bytes(text.encode())
-    _run("migrate", "--allow-dirty", str(target), cwd=folder)
+    code, output = migrate(target)
+    assert code in (0, 1), output
     assert target.read_bytes() == text.encode()

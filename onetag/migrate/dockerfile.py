@@ -12,7 +12,6 @@ from onetag.migrate.dockerfile_readiness import readiness_problems
 from onetag.migrate.dockerfile_syntax import Dockerfile, Instruction, Line, Token, parse
 
 NAME = "dockerfile"
-PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile", "*.containerfile", "Containerfile.*")
 
 _COMMENTED_FROM = re.compile(r"^\s*#+\s*FROM\s+", re.IGNORECASE)
 _BLANKS = re.compile(r"[ \t]*")
